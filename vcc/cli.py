@@ -1,0 +1,212 @@
+"""The ``vcc`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import secrets
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from vcc import __version__
+from vcc.config import Settings, load_settings
+from vcc.core.routing import RouterState
+from vcc.demo import DEMO_AGENTS, DEMO_CALLER, DEMO_QUEUE, DEMO_SPEC, demo_agents
+from vcc.engine import Engine
+from vcc.errors import PbxAlreadyRunning, ProvisioningError, VccError
+from vcc.localpbx import install as installer
+from vcc.localpbx.instance import LocalAsterisk, require_running
+from vcc.pbx.asterisk import AsteriskDriver
+
+DESCRIPTION = """\
+vcc: an open contact center on the PBX you already run.
+
+Callers wait in queues held by Asterisk; vcc picks an agent, rings the agent's
+desk phone first, and connects the caller once the agent answers.
+"""
+
+EPILOG = """\
+first steps (as root on Debian 12):
+  vcc pbx install    get Asterisk (system one, or a cached Debian root)
+  vcc demo           start Asterisk with a demo tenant and run the controller
+
+configuration: a TOML file (--config or VCC_CONFIG) and VCC_* variables;
+see README.md.
+"""
+
+
+def _progress(message: str) -> None:
+    print(f"vcc: {message}", file=sys.stderr, flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vcc",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"vcc {__version__}")
+    parser.add_argument("--config", type=Path, help="TOML settings file (default: VCC_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    pbx = commands.add_parser(
+        "pbx",
+        help="provision and run the local Asterisk",
+        description="Provision, start, stop and inspect vcc's local Asterisk instance.",
+    )
+    pbx_commands = pbx.add_subparsers(dest="pbx_command", metavar="ACTION", required=True)
+    pbx_commands.add_parser(
+        "install",
+        help="install Asterisk ≥ 20 (system one, or a cached Debian root)",
+        description="Use a system Asterisk ≥ 20 if one is on PATH; otherwise build a "
+        "Debian unstable root with Asterisk and baresip in the cache directory "
+        "(about a minute, ~500 MB). A second run takes seconds.",
+    )
+    pbx_commands.add_parser(
+        "start",
+        help="render dialplan/ and start Asterisk on loopback",
+        description="Render dialplan/ into the instance's config directory and start "
+        "Asterisk bound to 127.0.0.1; waits until it is fully booted.",
+    )
+    pbx_commands.add_parser("stop", help="stop Asterisk", description="Stop the local Asterisk.")
+    pbx_commands.add_parser(
+        "status",
+        help="version, uptime and registered endpoints",
+        description="Show whether the local Asterisk runs, its version, uptime and "
+        "which endpoints have registered.",
+    )
+    commands.add_parser(
+        "serve",
+        help="run the controller against the configured Asterisk",
+        description="Connect to Asterisk's AMI and route waiting callers to agents "
+        "until interrupted. (The REST API and console join this process later.)",
+    )
+    commands.add_parser(
+        "demo",
+        help="start Asterisk with a demo tenant and run the controller",
+        description="Install and start the local Asterisk with two demo agents "
+        f"({', '.join(DEMO_AGENTS)}), a caller phone ({DEMO_CALLER}) and queue "
+        f"{DEMO_QUEUE.extension}, print how to register softphones, then run the controller.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings(args.config)
+        if args.command == "pbx":
+            return _pbx(args.pbx_command, settings)
+        if args.command == "serve":
+            asyncio.run(_serve(settings))
+        elif args.command == "demo":
+            return _demo(settings)
+    except VccError as exc:
+        print(f"vcc: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _local(settings: Settings) -> LocalAsterisk:
+    runtime = installer.find_runtime(settings)
+    if runtime is None:
+        raise ProvisioningError("Asterisk is not installed", hint="run 'vcc pbx install' first")
+    return LocalAsterisk(settings, runtime, DEMO_SPEC)
+
+
+def _pbx(action: str, settings: Settings) -> int:
+    if action == "install":
+        started = time.monotonic()
+        installer.install(settings, _progress)
+        _progress(f"done in {time.monotonic() - started:.1f} s")
+        return 0
+    local = _local(settings)
+    if action == "start":
+        local.start(_progress)
+        return 0
+    if action == "stop":
+        if not local.stop(_progress):
+            _progress(f"Asterisk instance '{settings.instance}' is not running")
+        return 0
+    pid = require_running(local)
+    report = asyncio.run(_status(local))
+    print(f"instance:   {settings.instance} (pid {pid})")
+    print(f"version:    {report.version}")
+    print(f"uptime:     {_duration(report.uptime_seconds)}")
+    print(f"SIP:        127.0.0.1:{settings.ports.sip}   AMI: 127.0.0.1:{settings.ports.ami}")
+    registered = ", ".join(report.registered) or "none"
+    print(f"registered: {registered}")
+    return 0
+
+
+async def _status(local: LocalAsterisk):  # type: ignore[no-untyped-def]
+    driver = AsteriskDriver(local.ami_settings())
+    try:
+        await driver.start(timeout=10)
+        return await driver.status()
+    finally:
+        await driver.close()
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s"
+
+
+async def _serve(settings: Settings, ami_settings=None) -> None:  # type: ignore[no-untyped-def]
+    ami = ami_settings or settings.ami
+    driver = AsteriskDriver(ami)
+    engine = Engine(
+        driver,
+        RouterState.create(
+            demo_agents(), ring_timeout=settings.ring_timeout, id_prefix=secrets.token_hex(4)
+        ),
+    )
+    task = asyncio.create_task(engine.run(), name="engine")
+    try:
+        await driver.start()
+        _progress(f"controller connected to AMI {ami.host}:{ami.port}; Ctrl-C stops it")
+        await task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await driver.close()
+
+
+def _demo(settings: Settings) -> int:
+    installer.install(settings, _progress)
+    local = _local(settings)
+    with contextlib.suppress(PbxAlreadyRunning):
+        local.start(_progress)
+    sip = f"127.0.0.1:{settings.ports.sip}"
+    lines = [
+        "",
+        "The demo is running. Register softphones on this machine (UDP, codec G.711 µ-law):",
+    ]
+    for ext in (*DEMO_AGENTS, DEMO_CALLER):
+        role = "agent " if ext in DEMO_AGENTS else "caller"
+        lines.append(f"  {role} {ext}: sip:{ext}@{sip}   password {local.sip_password(ext)}")
+    lines += [
+        f"Then call {DEMO_QUEUE.extension} (queue '{DEMO_QUEUE.queue}') from {DEMO_CALLER}: "
+        "you hear hold music, an agent's phone rings, and the call connects when they answer.",
+        "Passwords are kept (root only) in "
+        f"{local.dir / 'secrets' / 'sip-passwords.json'}; 'vcc pbx stop' stops Asterisk.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+    asyncio.run(_serve(settings, local.ami_settings()))
+    return 0

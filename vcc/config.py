@@ -1,0 +1,132 @@
+"""Settings: one TOML file plus ``VCC_*`` environment variables (the environment wins)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from vcc import validate
+from vcc.errors import ConfigError, InvalidInput
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+
+
+def _default_data_dir() -> Path:
+    if os.geteuid() == 0:
+        return Path("/var/lib/vcc")
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "vcc"
+
+
+def _default_cache_dir() -> Path:
+    if os.geteuid() == 0:
+        return Path("/var/cache/vcc")
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vcc"
+
+
+@dataclass(frozen=True)
+class PbxPorts:
+    """Loopback ports one Asterisk instance uses. Tests use their own set."""
+
+    sip: int = 5060
+    ami: int = 5038
+    rtp_start: int = 10000
+    rtp_end: int = 10999
+
+    def __post_init__(self) -> None:
+        for name in ("sip", "ami", "rtp_start", "rtp_end"):
+            validate.port(getattr(self, name), what=f"{name} port")
+        if self.rtp_end - self.rtp_start < 10:
+            raise ConfigError("the RTP port range is too small", hint="give at least 10 ports")
+
+
+@dataclass(frozen=True)
+class AmiSettings:
+    """How the controller reaches an Asterisk Manager Interface."""
+
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "vcc"
+    secret_file: Path | None = None  # None: the local instance's generated secret
+    secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=_default_data_dir)
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+    dialplan_dir: Path = REPO_DIR / "dialplan"
+    instance: str = "default"
+    ports: PbxPorts = PbxPorts()
+    ami: AmiSettings = AmiSettings()
+    debian_mirror: str | None = None  # default: read from this machine's apt sources
+    ring_timeout: float = 15.0
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+_ENV_KEYS = {
+    "VCC_DATA_DIR": ("data_dir", Path),
+    "VCC_CACHE_DIR": ("cache_dir", Path),
+    "VCC_DIALPLAN_DIR": ("dialplan_dir", Path),
+    "VCC_INSTANCE": ("instance", str),
+    "VCC_DEBIAN_MIRROR": ("debian_mirror", str),
+    "VCC_RING_TIMEOUT": ("ring_timeout", float),
+}
+_ENV_AMI = {
+    "VCC_AMI_HOST": ("host", str),
+    "VCC_AMI_PORT": ("port", int),
+    "VCC_AMI_USERNAME": ("username", str),
+    "VCC_AMI_SECRET_FILE": ("secret_file", Path),
+    "VCC_AMI_SECRET": ("secret", str),
+}
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read ``path`` (TOML, optional) then apply ``VCC_*`` variables from ``env``."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    path = path or (Path(env["VCC_CONFIG"]) if "VCC_CONFIG" in env else None)
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    top: dict[str, Any] = {k: v for k, v in raw.items() if k not in ("ports", "ami")}
+    ami: dict[str, Any] = dict(raw.get("ami", {}))
+    for var, (key, _kind) in _ENV_KEYS.items():
+        if var in env:
+            top[key] = env[var]
+    for var, (key, _kind) in _ENV_AMI.items():
+        if var in env:
+            ami[key] = env[var]
+    try:
+        settings = Settings(
+            **{k: _coerce(k, v, _ENV_KEYS) for k, v in top.items()},
+            ports=PbxPorts(**raw.get("ports", {})),
+            ami=AmiSettings(**{k: _coerce(k, v, _ENV_AMI) for k, v in ami.items()}),
+        )
+    except TypeError as exc:
+        raise ConfigError(
+            f"unknown setting: {exc}", hint="see README.md, 'Configuration'"
+        ) from None
+    except ValueError as exc:
+        raise ConfigError(f"a setting has the wrong type: {exc}") from None
+    try:
+        validate.slug(settings.instance, what="instance name")
+    except InvalidInput as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
+    return settings
+
+
+def _coerce(key: str, value: Any, table: Mapping[str, tuple[str, type]]) -> Any:
+    for name, kind in table.values():
+        if name == key and not isinstance(value, kind):
+            return kind(value)
+    return value

@@ -1,0 +1,166 @@
+"""The one loop: PBX events → the pure core → PBX commands.
+
+PBX adapters (and later the API) only hand events to :meth:`Engine.submit`; one
+task consumes them in order, so the core needs no locks and nothing runs loose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from vcc.core import routing
+from vcc.errors import PbxError
+from vcc.pbx.driver import PbxDriver
+from vcc.pbx.events import (
+    CallerEnqueued,
+    ChannelCreated,
+    ChannelHungUp,
+    ChannelState,
+    ChannelStateChanged,
+    OriginateFinished,
+    OriginateRequest,
+    PbxEvent,
+    PbxResynced,
+)
+
+log = logging.getLogger(__name__)
+
+CONNECT_CONTEXT = "vcc-connect"
+WAIT_CONTEXT = "vcc-wait"
+
+Input = PbxEvent | routing.Event
+
+
+class Engine:
+    def __init__(
+        self,
+        driver: PbxDriver,
+        state: routing.RouterState,
+        *,
+        tick_interval: float = 0.5,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.driver = driver
+        self.state = state
+        self.tick_interval = tick_interval
+        self.clock = clock
+        self.inbox: asyncio.Queue[Input] = asyncio.Queue()
+        self.channel_names: dict[str, str] = {}  # uniqueid → channel name, for hangups
+        self.steps = 0  # events handled: lets tests and benchmarks wait for quiescence
+        driver.subscribe(self.inbox.put_nowait)
+
+    def submit(self, event: Input) -> None:
+        self.inbox.put_nowait(event)
+
+    async def run(self) -> None:
+        """Consume events forever (cancel the task to stop)."""
+        next_tick = self.clock() + self.tick_interval
+        while True:
+            try:
+                async with asyncio.timeout(max(0.0, next_tick - self.clock())):
+                    item: Input = await self.inbox.get()
+            except TimeoutError:
+                item = routing.Tick(self.clock())
+            if self.clock() >= next_tick:
+                next_tick = self.clock() + self.tick_interval
+                if not isinstance(item, routing.Tick):
+                    await self._apply(routing.Tick(self.clock()))
+            await self._step(item)
+
+    async def _step(self, item: Input) -> None:
+        self.steps += 1
+        if isinstance(item, PbxEvent):
+            for event in self._translate(item):
+                await self._apply(event)
+        else:
+            await self._apply(item)
+
+    async def _apply(self, event: routing.Event) -> None:
+        follow_ups: list[routing.Event] = [event]
+        while follow_ups:
+            self.state, commands = routing.handle(self.state, follow_ups.pop(0))
+            for command in commands:
+                failure = await self._execute(command)
+                if failure is not None:
+                    follow_ups.append(failure)
+
+    async def _execute(self, command: routing.Command) -> routing.Event | None:
+        try:
+            match command:
+                case routing.RingAgent():
+                    await self.driver.originate(
+                        OriginateRequest(
+                            channel_id=command.offer_id,
+                            endpoint=command.endpoint,
+                            context=CONNECT_CONTEXT,
+                            timeout=command.timeout,
+                            variables={
+                                "VCC_CALLER": command.caller_channel,
+                                "VCC_INTERACTION": command.call_id,
+                            },
+                        )
+                    )
+                case routing.StopRinging():
+                    name = self.channel_names.get(command.offer_id)
+                    if name is not None:
+                        await self.driver.hangup(name)
+        except PbxError as exc:
+            log.warning("%s failed: %s", type(command).__name__, exc)
+            if isinstance(command, routing.RingAgent):
+                return routing.OfferFailed(command.offer_id, "pbx-error", self.clock())
+        return None
+
+    def _translate(self, event: PbxEvent) -> list[routing.Event]:
+        """PBX facts → the core's events. Unknown channels are not the core's business."""
+        state = self.state
+        match event:
+            case CallerEnqueued():
+                return [
+                    routing.CallerArrived(
+                        event.uniqueid, event.channel, event.queue, event.enqueued_at
+                    )
+                ]
+            case ChannelCreated():
+                self.channel_names[event.uniqueid] = event.channel
+            case ChannelStateChanged(state=ChannelState.UP) if event.uniqueid in state.offers:
+                return [routing.AgentAnswered(event.uniqueid)]
+            case OriginateFinished():
+                if event.answered:
+                    return [routing.AgentAnswered(event.channel_id)]
+                reason = event.reason.value if event.reason else "failed"
+                return [routing.OfferFailed(event.channel_id, reason, event.at)]
+            case ChannelHungUp():
+                self.channel_names.pop(event.uniqueid, None)
+                if event.uniqueid in state.offers:
+                    return [routing.CallEnded(event.uniqueid, event.at)]
+                if state.caller(event.uniqueid) or state.offer_for_call(event.uniqueid):
+                    return [routing.CallerLeft(event.uniqueid)]
+            case PbxResynced():
+                return self._reconcile(event)
+        return []
+
+    def _reconcile(self, event: PbxResynced) -> list[routing.Event]:
+        """After a (re)connect, events were missed: rebuild from what the PBX holds."""
+        snapshot = event.snapshot
+        self.channel_names.update({c.uniqueid: c.channel for c in snapshot.channels})
+        present = {c.uniqueid for c in snapshot.channels}
+        events: list[routing.Event] = []
+        for channel in snapshot.channels:
+            queue = channel.variables.get("VCC_QUEUE")
+            if channel.context == WAIT_CONTEXT and queue:
+                with contextlib.suppress(ValueError):
+                    enqueued = float(channel.variables.get("VCC_ENQUEUED", event.at))
+                    events.append(
+                        routing.CallerArrived(channel.uniqueid, channel.channel, queue, enqueued)
+                    )
+            if channel.uniqueid in self.state.offers and channel.state is ChannelState.UP:
+                events.append(routing.AgentAnswered(channel.uniqueid))
+        events += [
+            routing.CallerLeft(c.call_id) for c in self.state.waiting if c.call_id not in present
+        ]
+        events += [routing.CallEnded(o, event.at) for o in self.state.offers if o not in present]
+        return events

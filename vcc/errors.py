@@ -1,0 +1,55 @@
+"""One small exception tree. Every error a user can see says what to do next."""
+
+from __future__ import annotations
+
+
+class VccError(Exception):
+    """Base of every error vcc raises on purpose.
+
+    ``code`` is a stable kebab-case id (used by the API later); ``hint`` tells the
+    user what to do next and is printed by the CLI under the message.
+    """
+
+    code = "vcc-error"
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  → {self.hint}" if self.hint else self.message
+
+
+class ConfigError(VccError):
+    code = "invalid-config"
+
+
+class InvalidInput(VccError):
+    code = "invalid-input"
+
+
+class ProvisioningError(VccError):
+    code = "provisioning-failed"
+
+
+class PbxNotRunning(VccError):
+    code = "pbx-not-running"
+
+
+class PbxAlreadyRunning(VccError):
+    code = "pbx-already-running"
+
+
+class PbxError(VccError):
+    """The PBX refused an action or could not be reached."""
+
+    code = "pbx-error"
+
+
+class PbxDisconnected(PbxError):
+    code = "pbx-disconnected"
+
+
+class PbxTimeout(PbxError):
+    code = "pbx-timeout"

@@ -1,0 +1,297 @@
+"""One local Asterisk instance: its files, its secrets, starting and stopping it.
+
+An instance lives in one directory (inside the Debian root when Asterisk runs
+chrooted): ``etc/`` rendered config, ``run/`` pid and control socket, ``log/``,
+``spool/``, ``lib/`` (astdb), ``moh/`` and ``secrets/`` (root-only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from vcc.config import AmiSettings, Settings
+from vcc.errors import PbxAlreadyRunning, PbxNotRunning, ProvisioningError
+from vcc.localpbx.audio import write_tone
+from vcc.localpbx.runtime import Runtime
+from vcc.localpbx.spec import EndpointRole, PbxSpec
+
+AMI_USERNAME = "vcc"
+MOH_FREQUENCY = 330.0  # the hold "music" is a soft tone: tests can tell it from voices
+BOOT_TIMEOUT = 60.0
+STOP_TIMEOUT = 15.0
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+@dataclass(frozen=True)
+class InstanceStatus:
+    running: bool
+    pid: int | None
+
+
+class LocalAsterisk:
+    """The Asterisk that ``vcc pbx start`` runs (or the test harness, with its own ports)."""
+
+    def __init__(self, settings: Settings, runtime: Runtime, spec: PbxSpec) -> None:
+        self.settings = settings
+        self.runtime = runtime
+        self.spec = spec
+        if runtime.chrooted:
+            self.base = PurePosixPath("/var/lib/vcc") / settings.instance
+        else:
+            self.base = PurePosixPath(settings.data_dir) / "pbx" / settings.instance
+        self.dir = runtime.host_path(self.base)
+        # Kept so the process can be reaped when a long-lived caller (the tests) stops it.
+        self._process: subprocess.Popen[bytes] | None = None
+
+    # -- paths -----------------------------------------------------------------
+    @property
+    def conf(self) -> PurePosixPath:
+        return self.base / "etc" / "asterisk.conf"
+
+    @property
+    def secret_file(self) -> Path:
+        return self.dir / "secrets" / "ami-secret"
+
+    @property
+    def log_file(self) -> Path:
+        return self.dir / "log" / "asterisk.out"
+
+    def ami_settings(self) -> AmiSettings:
+        return AmiSettings(
+            host="127.0.0.1",
+            port=self.settings.ports.ami,
+            username=AMI_USERNAME,
+            secret_file=self.secret_file,
+        )
+
+    def sip_password(self, extension: str) -> str:
+        return self._sip_passwords()[extension]
+
+    # -- render ----------------------------------------------------------------
+    def render(self) -> None:
+        """Write the instance's config from ``dialplan/`` and the spec (root-only files)."""
+        for sub in ("etc", "run", "log", "spool", "lib", "moh/default", "secrets"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        for private in ("etc", "secrets"):
+            (self.dir / private).chmod(0o700)
+        moh = self.dir / "moh" / "default" / "vcc-hold.wav"
+        if not moh.exists():
+            write_tone(moh, MOH_FREQUENCY, 10.0, amplitude=0.3)
+        values = {
+            "base": str(self.base),
+            "module_dir": str(self.runtime.module_dir),
+            "ami_port": str(self.settings.ports.ami),
+            "ami_username": AMI_USERNAME,
+            "ami_secret": self._ami_secret(),
+            "sip_port": str(self.settings.ports.sip),
+            "rtp_start": str(self.settings.ports.rtp_start),
+            "rtp_end": str(self.settings.ports.rtp_end),
+            "endpoints": self._render_endpoints(),
+            "queue_extensions": self._render_queues(),
+        }
+        templates = sorted(self.settings.dialplan_dir.glob("*.conf"))
+        if not templates:
+            raise ProvisioningError(
+                f"no Asterisk templates in {self.settings.dialplan_dir}",
+                hint="set VCC_DIALPLAN_DIR to the dialplan/ folder of a vcc checkout",
+            )
+        for template in templates:
+            text = template.read_text()
+            unknown = set(_PLACEHOLDER.findall(text)) - values.keys()
+            if unknown:
+                raise ProvisioningError(
+                    f"{template} uses unknown placeholder(s): {', '.join(sorted(unknown))}",
+                    hint=f"known ones are: {', '.join(sorted(values))}",
+                )
+            text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+            _write_private(self.dir / "etc" / template.name, text)
+
+    def _render_endpoints(self) -> str:
+        blocks = []
+        passwords = self._sip_passwords()
+        for endpoint in self.spec.endpoints:
+            ext = endpoint.extension
+            blocks.append(
+                f"[{ext}]\ntype = endpoint\ncontext = {endpoint.role.context}\n"
+                f"disallow = all\nallow = ulaw\ndirect_media = no\n"
+                f"auth = {ext}\naors = {ext}\ncallerid = {endpoint.role.value} <{ext}>\n\n"
+                f"[{ext}]\ntype = auth\nauth_type = userpass\n"
+                f"username = {ext}\npassword = {passwords[ext]}\n\n"
+                f"[{ext}]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n"
+            )
+        return "\n".join(blocks)
+
+    def _render_queues(self) -> str:
+        return "\n".join(
+            f"exten => {q.extension},1,Set(VCC_QUEUE={q.queue})\n same => n,Goto(vcc-enqueue,s,1)"
+            for q in self.spec.queues
+        )
+
+    def _ami_secret(self) -> str:
+        if not self.secret_file.exists():
+            _write_private(self.secret_file, secrets.token_hex(24))
+        return self.secret_file.read_text().strip()
+
+    def _sip_passwords(self) -> dict[str, str]:
+        path = self.dir / "secrets" / "sip-passwords.json"
+        known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        missing = [e.extension for e in self.spec.endpoints if e.extension not in known]
+        if missing:
+            known.update({ext: secrets.token_hex(12) for ext in missing})
+            _write_private(path, json.dumps(known, indent=1, sort_keys=True))
+        return known
+
+    # -- lifecycle ---------------------------------------------------------------
+    def status(self) -> InstanceStatus:
+        pid = self._pid()
+        return InstanceStatus(running=pid is not None, pid=pid)
+
+    def start(self, progress: Callable[[str], None] = lambda _: None) -> int:
+        """Render config, start Asterisk, wait until fully booted. Returns its pid."""
+        running = self._pid()
+        if running is not None:
+            raise PbxAlreadyRunning(
+                f"Asterisk instance '{self.settings.instance}' is already running (pid {running})",
+                hint="'vcc pbx status' shows it; 'vcc pbx stop' stops it",
+            )
+        self._check_ports_free()
+        self.render()
+        argv = self.runtime.command(
+            ["asterisk", "-C", str(self.conf), "-f", "-n", "-q"], mount_proc=True
+        )
+        progress(
+            f"starting Asterisk {self.runtime.asterisk_version} (SIP 127.0.0.1:"
+            f"{self.settings.ports.sip}, AMI 127.0.0.1:{self.settings.ports.ami})"
+        )
+        with self.log_file.open("ab") as log:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+            )
+        self._process = proc
+        self._wait_fully_booted(proc)
+        progress(f"Asterisk is fully booted (pid {proc.pid})")
+        return proc.pid
+
+    def stop(self, progress: Callable[[str], None] = lambda _: None) -> bool:
+        """Stop Asterisk; False if it was not running. Leaves no process or mount behind."""
+        pid = self._pid()
+        if pid is None:
+            return False
+        progress(f"stopping Asterisk (pid {pid})")
+        self.cli("core stop now", timeout=STOP_TIMEOUT)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling a pid with a deadline; there is no event to wait on
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            if not _alive(pid):
+                break
+            os.kill(pid, sig)
+            deadline = time.monotonic() + 5
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        if self._process is not None:
+            self._process.wait(timeout=5)
+            self._process = None
+        return True
+
+    def cli(self, command: str, *, timeout: float = 10.0) -> str:
+        """Run one Asterisk CLI command over the control socket (root on this machine only)."""
+        argv = self.runtime.command(["asterisk", "-C", str(self.conf), "-rx", command])
+        try:
+            done = subprocess.run(
+                argv, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            return ""
+        return done.stdout
+
+    def _wait_fully_booted(self, proc: subprocess.Popen[bytes]) -> None:
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise ProvisioningError(
+                    f"Asterisk exited with status {proc.returncode} while starting:\n"
+                    + _tail(self.log_file),
+                    hint=f"see {self.log_file} and {self.dir / 'log' / 'messages.log'}",
+                )
+            if "fully booted" in self.cli("core waitfullybooted", timeout=5).lower():
+                return
+            time.sleep(0.1)  # the control socket is not there yet; try again shortly
+        proc.kill()
+        raise ProvisioningError(
+            f"Asterisk did not finish booting within {BOOT_TIMEOUT:.0f} s:\n"
+            + _tail(self.log_file),
+            hint=f"see {self.dir / 'log' / 'messages.log'}",
+        )
+
+    def _pid(self) -> int | None:
+        try:
+            pid = int((self.dir / "run" / "asterisk.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        return pid if str(self.conf).encode() in cmdline else None
+
+    def _check_ports_free(self) -> None:
+        ports = self.settings.ports
+        for kind, port in ((socket.SOCK_STREAM, ports.ami), (socket.SOCK_DGRAM, ports.sip)):
+            with socket.socket(socket.AF_INET, kind) as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    proto = "TCP" if kind == socket.SOCK_STREAM else "UDP"
+                    raise PbxAlreadyRunning(
+                        f"{proto} port {port} on 127.0.0.1 is already in use",
+                        hint="stop what uses it (another Asterisk?) or choose other ports "
+                        "in the [ports] section of the config",
+                    ) from None
+
+
+def require_running(instance: LocalAsterisk) -> int:
+    state = instance.status()
+    if state.pid is None:
+        raise PbxNotRunning(
+            f"Asterisk instance '{instance.settings.instance}' is not running",
+            hint="start it with 'vcc pbx start'",
+        )
+    return state.pid
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text if text.endswith("\n") else text + "\n")
+    path.chmod(0o600)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join("    " + line for line in path.read_text().splitlines()[-lines:])
+    except OSError:
+        return "    (no log)"
+
+
+def endpoint_roles(spec: PbxSpec, role: EndpointRole) -> list[str]:
+    return [e.extension for e in spec.endpoints if e.role is role]

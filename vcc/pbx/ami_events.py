@@ -1,0 +1,126 @@
+"""One explicit table from the AMI events vcc uses to typed events. No catch-all."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from vcc.pbx.events import (
+    CallerEnqueued,
+    ChannelCreated,
+    ChannelEnteredBridge,
+    ChannelHungUp,
+    ChannelLeftBridge,
+    ChannelState,
+    ChannelStateChanged,
+    ContactChanged,
+    HoldMusicStarted,
+    HoldMusicStopped,
+    OriginateFailure,
+    OriginateFinished,
+    PbxEvent,
+    PbxReady,
+)
+
+Headers = Mapping[str, str]
+
+
+class Lenient(Mapping[str, str]):
+    """An AMI message read the forgiving way: '' for a missing header, the first of
+    repeated ones (panoramisk gives a list when a header repeats)."""
+
+    def __init__(self, message: Any) -> None:
+        self._message = message
+
+    def __getitem__(self, key: str) -> str:
+        value = self._message.get(key, "")
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        return str(value)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._message)
+
+    def __len__(self) -> int:
+        return len(self._message)
+
+
+ORIGINATE_ACTION_PREFIX = "vcc-originate/"
+
+# OriginateResponse "Reason" (Asterisk's AST_CONTROL_* numbers) → why the phone didn't answer.
+_ORIGINATE_REASONS = {
+    "0": OriginateFailure.UNREACHABLE,
+    "1": OriginateFailure.HUNG_UP,
+    "3": OriginateFailure.NO_ANSWER,
+    "5": OriginateFailure.BUSY,
+    "8": OriginateFailure.UNREACHABLE,
+}
+
+
+def _at(m: Headers) -> float:
+    try:
+        return float(m["Timestamp"])
+    except (KeyError, ValueError):
+        return time.time()
+
+
+def _enqueued(m: Headers) -> PbxEvent | None:
+    if m["UserEvent"] != "VccEnqueue":
+        return None
+    try:
+        enqueued_at = float(m["Enqueued"])
+    except ValueError:
+        enqueued_at = _at(m)
+    return CallerEnqueued(_at(m), m["Queue"], m["CallerChannel"], m["CallerUniqueid"], enqueued_at)
+
+
+def _originate(m: Headers) -> PbxEvent | None:
+    action_id = m["ActionID"]
+    if not action_id.startswith(ORIGINATE_ACTION_PREFIX):
+        return None
+    answered = m["Response"] == "Success"
+    reason = None if answered else _ORIGINATE_REASONS.get(m["Reason"], OriginateFailure.UNREACHABLE)
+    return OriginateFinished(
+        _at(m), action_id.removeprefix(ORIGINATE_ACTION_PREFIX), answered, reason
+    )
+
+
+def _hangup(m: Headers) -> PbxEvent:
+    try:
+        cause = int(m["Cause"])
+    except ValueError:
+        cause = 0
+    return ChannelHungUp(_at(m), m["Channel"], m["Uniqueid"], cause, m["Cause-txt"])
+
+
+def _contact(m: Headers) -> PbxEvent:
+    return ContactChanged(_at(m), m["EndpointName"], m["ContactStatus"] in ("Reachable", "Created"))
+
+
+PARSERS: dict[str, Callable[[Headers], PbxEvent | None]] = {
+    "FullyBooted": lambda m: PbxReady(_at(m)),
+    "UserEvent": _enqueued,
+    "Newchannel": lambda m: ChannelCreated(
+        _at(m), m["Channel"], m["Uniqueid"], m["CallerIDNum"], m["Exten"], m["Context"]
+    ),
+    "Newstate": lambda m: ChannelStateChanged(
+        _at(m), m["Channel"], m["Uniqueid"], ChannelState.parse(m["ChannelStateDesc"])
+    ),
+    "Hangup": _hangup,
+    "OriginateResponse": _originate,
+    "BridgeEnter": lambda m: ChannelEnteredBridge(
+        _at(m), m["BridgeUniqueid"], m["Channel"], m["Uniqueid"]
+    ),
+    "BridgeLeave": lambda m: ChannelLeftBridge(
+        _at(m), m["BridgeUniqueid"], m["Channel"], m["Uniqueid"]
+    ),
+    "MusicOnHoldStart": lambda m: HoldMusicStarted(_at(m), m["Channel"], m["Uniqueid"]),
+    "MusicOnHoldStop": lambda m: HoldMusicStopped(_at(m), m["Channel"], m["Uniqueid"]),
+    "ContactStatus": _contact,
+}
+
+
+def parse(name: str, message: Headers) -> PbxEvent | None:
+    parser = PARSERS.get(name)
+    return parser(message) if parser is not None else None

@@ -1,0 +1,404 @@
+"""``AsteriskDriver``: the :class:`PbxDriver` over AMI.
+
+panoramisk's ``AMIProtocol`` does the byte framing and matches responses to
+actions; the policy is ours, because panoramisk's ``Manager`` has three habits a
+contact center cannot live with: it re-sends unanswered actions after a reconnect
+(an Originate would ring an agent twice), it never checks its keep-alive ping's
+reply, and coroutine callbacks run as loose tasks whose exceptions vanish.
+
+So here: one supervised connection task that logs in, waits for ``FullyBooted``,
+takes a resync snapshot, pings and reconnects with backoff; events only go onto
+``self.events``; every action runs under a timeout; no action is ever re-sent by
+the library, and Originate is retried only after checking, by the ``ChannelId``
+we chose, that the first attempt did not reach Asterisk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from panoramisk.actions import Action
+from panoramisk.ami_protocol import AMIProtocol
+
+from vcc import validate
+from vcc.config import AmiSettings
+from vcc.errors import ConfigError, PbxDisconnected, PbxError, PbxTimeout
+from vcc.pbx import ami_events
+from vcc.pbx.ami_events import Lenient
+from vcc.pbx.events import (
+    ChannelCreated,
+    ChannelInfo,
+    ChannelState,
+    OriginateRequest,
+    PbxEvent,
+    PbxReady,
+    PbxResynced,
+    PbxSnapshot,
+    PbxStatus,
+)
+from vcc.pbx.events import (
+    PbxDisconnected as PbxDisconnectedEvent,
+)
+
+log = logging.getLogger(__name__)
+
+Connect = Callable[[], Awaitable[tuple[asyncio.BaseTransport, AMIProtocol]]]
+# Variables read back from waiting callers after a reconnect.
+RESYNC_VARIABLES = ("VCC_QUEUE", "VCC_ENQUEUED")
+BOOT_TIMEOUT = 60.0
+
+
+class _NeverResend:
+    """Given to AMIProtocol as the set of "forgettable" actions: all of them are."""
+
+    def __contains__(self, _action: object) -> bool:
+        return True
+
+
+class AsteriskDriver:
+    def __init__(
+        self,
+        ami: AmiSettings,
+        *,
+        action_timeout: float = 5.0,
+        ping_interval: float = 5.0,
+        backoff: tuple[float, float] = (0.1, 5.0),
+        connect: Connect | None = None,
+    ) -> None:
+        self.ami = ami
+        self.secret = _read_secret(ami)
+        self.action_timeout = action_timeout
+        self.ping_interval = ping_interval
+        self.backoff = backoff
+        self._connect = connect or self._tcp_connect
+        self.events: asyncio.Queue[PbxEvent] = asyncio.Queue()
+        self._sink: Callable[[PbxEvent], None] = self.events.put_nowait
+        self.reconnects = 0
+        self._protocol: AMIProtocol | None = None
+        self._ready = asyncio.Event()
+        self._booted = asyncio.Event()
+        self._lost: asyncio.Future[str] | None = None
+        self._pending: set[asyncio.Future[Any]] = set()
+        self._recent_channel_ids: deque[str] = deque(maxlen=10_000)
+        self._task: asyncio.Task[None] | None = None
+        self._pinger: asyncio.Task[None] | None = None
+
+    def subscribe(self, sink: Callable[[PbxEvent], None]) -> None:
+        self._sink = sink
+
+    # -- lifecycle -------------------------------------------------------------
+    async def start(self, timeout: float = 30.0) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="ami-connection")
+        await self.wait_ready(timeout)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._drop_connection("closed")
+
+    async def wait_ready(self, timeout: float) -> None:
+        try:
+            async with asyncio.timeout(timeout):
+                await self._ready.wait()
+        except TimeoutError:
+            raise PbxTimeout(
+                f"Asterisk AMI at {self.ami.host}:{self.ami.port} not ready within {timeout:.0f} s",
+                hint="is Asterisk running ('vcc pbx status')? are the AMI user and secret right?",
+            ) from None
+
+    @property
+    def connected(self) -> bool:
+        return self._ready.is_set()
+
+    async def _run(self) -> None:
+        delay = self.backoff[0]
+        while True:
+            try:
+                await self._connect_once()
+                delay = self.backoff[0]
+                assert self._lost is not None
+                reason = await self._lost
+            except (OSError, PbxError) as exc:
+                reason = str(exc)
+            if self._ready.is_set():
+                self._sink(PbxDisconnectedEvent(time.time(), reason))
+            self._drop_connection(reason)
+            log.warning("AMI connection lost (%s); reconnecting in %.1f s", reason, delay)
+            await asyncio.sleep(delay)  # backoff between reconnect attempts
+            delay = min(delay * 2, self.backoff[1])
+            self.reconnects += 1
+
+    async def _connect_once(self) -> None:
+        self._lost = asyncio.get_running_loop().create_future()
+        self._booted.clear()
+        async with asyncio.timeout(self.action_timeout):
+            _transport, protocol = await self._connect()
+        self._protocol = protocol
+        protocol.factory = self
+        protocol.encoding = "utf8"
+        protocol.log = log
+        reply = await self._send({
+            "Action": "Login", "Username": self.ami.username,
+            "Secret": self.secret, "Events": "on",
+        })  # fmt: skip
+        if not reply.success:
+            raise PbxError(
+                f"AMI login as '{self.ami.username}' refused",
+                hint="check the AMI user and secret (VCC_AMI_USERNAME, VCC_AMI_SECRET_FILE)",
+            )
+        await self._wait_booted()
+        snapshot = await self.snapshot()
+        self._ready.set()
+        self._sink(PbxReady(time.time()))
+        self._sink(PbxResynced(time.time(), snapshot))
+        self._pinger = asyncio.create_task(self._ping_forever(), name="ami-ping")
+
+    async def _wait_booted(self) -> None:
+        """Wait until Asterisk has finished booting.
+
+        Asterisk sends ``FullyBooted`` only to users that receive 'system' events,
+        which vcc's least-privilege user does not. So either that event arrives (an
+        admin's own user may have it), or we probe until the two things vcc relies
+        on are loaded: its dialplan (``vcc-connect``) and PJSIP's endpoints.
+        """
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while not self._booted.is_set():
+            dialplan = await self._send({"Action": "ShowDialPlan", "Context": "vcc-connect"})
+            devices = await self._pjsip_devices()
+            if _as_list(dialplan)[0].success and devices:
+                return
+            if time.monotonic() > deadline:
+                raise PbxTimeout(
+                    "Asterisk did not finish booting: no vcc-connect dialplan or PJSIP endpoints",
+                    hint="check that dialplan/ is loaded and res_pjsip is running",
+                )
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.2):  # or sooner, if FullyBooted arrives
+                    await self._booted.wait()
+
+    async def _ping_forever(self) -> None:
+        """Keep-alive whose reply is checked: no reply means the link is dead."""
+        while self._lost is not None and not self._lost.done():
+            await asyncio.sleep(self.ping_interval)  # keep-alive period, not synchronisation
+            try:
+                await self.ping()
+            except PbxError as exc:
+                self.connection_lost(exc)
+                return
+
+    def _drop_connection(self, reason: str) -> None:
+        self._ready.clear()
+        if self._pinger is not None and self._pinger is not asyncio.current_task():
+            self._pinger.cancel()
+        self._pinger = None
+        if self._protocol is not None:
+            self._protocol.close()
+            self._protocol = None
+        for future in self._pending:
+            if not future.done():
+                future.set_exception(PbxDisconnected(f"AMI connection lost: {reason}"))
+        self._pending.clear()
+
+    async def _tcp_connect(self) -> tuple[asyncio.BaseTransport, AMIProtocol]:
+        return await asyncio.get_running_loop().create_connection(
+            AMIProtocol, self.ami.host, self.ami.port
+        )
+
+    # -- the AMIProtocol "factory" interface -----------------------------------------
+    save_stream = None
+    forgetable_actions = _NeverResend()
+    awaiting_actions: ClassVar[deque[Any]] = deque()  # always empty: nothing is re-sent
+
+    def dispatch(self, message: Any) -> None:
+        headers = Lenient(message)
+        if headers["Event"] == "FullyBooted":
+            self._booted.set()
+            return
+        event = ami_events.parse(headers["Event"], headers)
+        if event is None:
+            return
+        if isinstance(event, ChannelCreated):
+            self._recent_channel_ids.append(event.uniqueid)
+        self._sink(event)
+
+    def connection_lost(self, exc: object) -> None:
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(f"{exc}" or "closed by peer")
+        if self._protocol is not None:
+            self._protocol.close()
+
+    # -- actions ---------------------------------------------------------------
+    async def _send(self, fields: dict[str, str], *, as_list: bool | None = None) -> Any:
+        protocol = self._protocol
+        if protocol is None:
+            raise PbxDisconnected("not connected to Asterisk AMI")
+        for value in fields.values():
+            validate.header_value(value, what="AMI header")
+        action = Action(fields, as_list=as_list)
+        future: asyncio.Future[Any] = action.future
+        self._pending.add(future)
+        try:
+            protocol.send(action, as_list=as_list)
+            async with asyncio.timeout(self.action_timeout):
+                return await future
+        except TimeoutError:
+            raise PbxTimeout(
+                f"AMI {fields['Action']} got no reply in {self.action_timeout} s"
+            ) from None
+        finally:
+            self._pending.discard(future)
+
+    async def _call(self, fields: dict[str, str], *, as_list: bool | None = None) -> Any:
+        """Send an action to a ready connection and fail loudly if Asterisk refuses."""
+        if not self._ready.is_set():
+            raise PbxDisconnected("not connected to Asterisk AMI")
+        reply = await self._send(fields, as_list=as_list)
+        first = reply[0] if isinstance(reply, list) else reply
+        if not first.success:
+            reason = Lenient(first)["Message"] or "no reason"
+            raise PbxError(f"AMI {fields['Action']} failed: {reason}")
+        return reply
+
+    async def originate(self, request: OriginateRequest) -> None:
+        variables = [f"{k}={v}" for k, v in request.variables.items()]
+        fields = {
+            "Action": "Originate",
+            "ActionID": ami_events.ORIGINATE_ACTION_PREFIX + request.channel_id,
+            "Channel": request.endpoint,
+            "Context": request.context,
+            "Exten": "s",
+            "Priority": "1",
+            "Async": "true",
+            "Timeout": str(int(request.timeout * 1000)),
+            "ChannelId": request.channel_id,
+        }
+        if request.caller_id:
+            fields["CallerID"] = request.caller_id
+        if variables:
+            fields["Variable"] = ",".join(variables)
+        for attempt in (1, 2):
+            try:
+                # as_list=False: done at "successfully queued"; the outcome is an event.
+                await self._call(fields, as_list=False)
+                return
+            except PbxDisconnected:
+                if attempt == 2:
+                    raise
+                await self.wait_ready(self.action_timeout * 4)
+                if await self._channel_was_created(request.channel_id):
+                    log.info("originate %s reached Asterisk before the cut", request.channel_id)
+                    return
+
+    async def _channel_was_created(self, channel_id: str) -> bool:
+        if channel_id in self._recent_channel_ids:
+            return True
+        snapshot = await self.snapshot()
+        return snapshot.channel(channel_id) is not None
+
+    async def hangup(self, channel: str) -> None:
+        await self._call({"Action": "Hangup", "Channel": channel})
+
+    async def set_variable(self, channel: str, name: str, value: str) -> None:
+        await self._call({"Action": "Setvar", "Channel": channel, "Variable": name, "Value": value})
+
+    async def get_variable(self, channel: str, name: str) -> str | None:
+        reply = await self._call({"Action": "Getvar", "Channel": channel, "Variable": name})
+        value = Lenient(reply)["Value"]
+        return None if value in ("", "(null)") else value
+
+    async def status(self) -> PbxStatus:
+        settings = Lenient(await self._call({"Action": "CoreSettings"}))
+        core = Lenient(await self._call({"Action": "CoreStatus"}))
+        devices = await self._pjsip_devices()
+        registered = sorted(
+            name for name, state in devices.items() if state not in ("UNAVAILABLE", "INVALID")
+        )
+        try:
+            started = time.mktime(
+                time.strptime(
+                    f"{core['CoreStartupDate']} {core['CoreStartupTime']}", "%Y-%m-%d %H:%M:%S"
+                )
+            )
+            uptime = max(0.0, time.time() - started)
+        except ValueError:
+            uptime = 0.0
+        return PbxStatus(settings["AsteriskVersion"], uptime, tuple(registered))
+
+    async def _pjsip_devices(self) -> dict[str, str]:
+        """PJSIP endpoint → device state ('UNAVAILABLE' when no phone is registered)."""
+        reply = await self._send({"Action": "DeviceStateList"})
+        rows = [Lenient(m) for m in _as_list(reply)]
+        return {
+            row["Device"].removeprefix("PJSIP/"): row["State"]
+            for row in rows
+            if row["Event"] == "DeviceStateChange" and row["Device"].startswith("PJSIP/")
+        }
+
+    async def ping(self) -> float:
+        started = time.perf_counter()
+        await self._send({"Action": "Ping"})
+        return time.perf_counter() - started
+
+    async def snapshot(self) -> PbxSnapshot:
+        """Channels, bridges and vcc's variables on waiting callers, as they are now."""
+        reply = await self._send({"Action": "CoreShowChannels"})
+        rows = [Lenient(m) for m in _as_list(reply)]
+        rows = [row for row in rows if row["Event"] == "CoreShowChannel"]
+        channels = []
+        bridges: dict[str, list[str]] = {}
+        for row in rows:
+            variables: dict[str, str] = {}
+            if row["Context"] == "vcc-wait":
+                for name in RESYNC_VARIABLES:
+                    got = await self._send(
+                        {"Action": "Getvar", "Channel": row["Channel"], "Variable": name}
+                    )
+                    value = Lenient(got)["Value"]
+                    if got.success and value not in ("", "(null)"):
+                        variables[name] = value
+            channels.append(
+                ChannelInfo(
+                    channel=row["Channel"],
+                    uniqueid=row["Uniqueid"],
+                    state=ChannelState.parse(row["ChannelStateDesc"]),
+                    context=row["Context"],
+                    exten=row["Exten"],
+                    application=row["Application"],
+                    bridge_id=row["BridgeId"],
+                    variables=variables,
+                )
+            )
+            if row["BridgeId"]:
+                bridges.setdefault(row["BridgeId"], []).append(row["Uniqueid"])
+        return PbxSnapshot(tuple(channels), {k: tuple(v) for k, v in bridges.items()})
+
+
+def _as_list(reply: Any) -> list[Any]:
+    return reply if isinstance(reply, list) else [reply]
+
+
+def _read_secret(ami: AmiSettings) -> str:
+    if ami.secret:
+        return ami.secret
+    if ami.secret_file is None:
+        raise ConfigError(
+            "no AMI secret configured",
+            hint="set VCC_AMI_SECRET_FILE (or [ami] secret_file) to a file holding the secret",
+        )
+    try:
+        return ami.secret_file.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the AMI secret from {ami.secret_file}: {exc.strerror}",
+            hint="run as root, or start the local PBX first with 'vcc pbx start'",
+        ) from None

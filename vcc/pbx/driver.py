@@ -1,0 +1,47 @@
+"""The interface every PBX adapter implements. Nothing above ``vcc.pbx`` knows which PBX it is."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Protocol
+
+from vcc.pbx.events import OriginateRequest, PbxEvent, PbxSnapshot, PbxStatus
+
+
+class PbxDriver(Protocol):
+    """Commands to a PBX, and a queue of typed events from it.
+
+    Every method is bounded by a timeout and raises a :class:`vcc.errors.PbxError`
+    (never a library exception). ``events`` receives a ``PbxResynced`` after every
+    (re)connect, so a consumer can rebuild what it missed.
+    """
+
+    events: asyncio.Queue[PbxEvent]
+
+    def subscribe(self, sink: Callable[[PbxEvent], None]) -> None:
+        """Send events to ``sink`` (which must not block) instead of ``events``."""
+
+    async def start(self) -> None:
+        """Connect and wait until the PBX is fully booted; keep reconnecting after."""
+
+    async def close(self) -> None: ...
+
+    async def wait_ready(self, timeout: float) -> None: ...
+
+    async def originate(self, request: OriginateRequest) -> None:
+        """Start ringing; the outcome arrives later as events. Never rings twice."""
+
+    async def hangup(self, channel: str) -> None: ...
+
+    async def set_variable(self, channel: str, name: str, value: str) -> None: ...
+
+    async def get_variable(self, channel: str, name: str) -> str | None: ...
+
+    async def snapshot(self) -> PbxSnapshot: ...
+
+    async def status(self) -> PbxStatus:
+        """Version, uptime and registered endpoints, for 'vcc pbx status'."""
+
+    async def ping(self) -> float:
+        """One round trip to the PBX, in seconds."""

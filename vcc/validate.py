@@ -1,0 +1,57 @@
+"""Validation at the edge: nothing user-controlled reaches a dial string,
+a config file, a file path or an AMI header unless it matches one of these."""
+
+from __future__ import annotations
+
+import re
+
+from vcc.errors import InvalidInput
+
+# Extensions and endpoint ids: digits only, as a desk phone or a queue number is dialled.
+_EXTENSION = re.compile(r"[0-9]{2,15}")
+# Names the admin picks for queues, instances, music classes: a safe slug.
+_SLUG = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+# SIP/PJSIP secrets go into pjsip.conf: no spaces, quotes, semicolons or newlines.
+_SECRET = re.compile(r"[A-Za-z0-9_.~+/-]{8,128}")
+
+
+def extension(value: str, *, what: str = "extension") -> str:
+    """A dialable extension: 2 to 15 digits."""
+    if not _EXTENSION.fullmatch(value):
+        raise InvalidInput(
+            f"{what} {value!r} is not valid",
+            hint="use 2 to 15 digits, nothing else (no '+', '&', ',' or letters)",
+        )
+    return value
+
+
+def slug(value: str, *, what: str = "name") -> str:
+    """A lowercase identifier the admin chose (queue name, instance name, MOH class)."""
+    if not _SLUG.fullmatch(value):
+        raise InvalidInput(
+            f"{what} {value!r} is not valid",
+            hint="start with a letter; use at most 32 of a-z, 0-9, '_' and '-'",
+        )
+    return value
+
+
+def secret(value: str, *, what: str = "secret") -> str:
+    if not _SECRET.fullmatch(value):
+        raise InvalidInput(
+            f"{what} is not valid",
+            hint="use 8 to 128 of A-Z, a-z, 0-9 and _ . ~ + / -",
+        )
+    return value
+
+
+def port(value: int, *, what: str = "port") -> int:
+    if not 1024 <= value <= 65535:
+        raise InvalidInput(f"{what} {value} is out of range", hint="use a port from 1024 to 65535")
+    return value
+
+
+def header_value(value: str, *, what: str = "value") -> str:
+    """A value that goes into one AMI header line: no CR, LF or NUL can pass."""
+    if any(c in value for c in "\r\n\0"):
+        raise InvalidInput(f"{what} contains a line break", hint="remove CR/LF characters")
+    return value
