@@ -70,7 +70,13 @@ class Monitor:
 
 
 class PbxHarness:
-    def __init__(self, settings: Settings) -> None:
+    """Asterisk + phones for one test session (or one benchmark run).
+
+    ``phone_port_base`` spaces the phones' SIP, control and RTP ports so that two
+    harnesses (tests and a benchmark) can run side by side on one machine.
+    """
+
+    def __init__(self, settings: Settings, *, phone_port_base: int = 25100) -> None:
         runtime = installer.install(settings, lambda m: print(f"[harness] {m}", file=sys.stderr))
         spec = PbxSpec(
             endpoints=tuple(Endpoint(p.extension, p.role) for p in PHONES), queues=(QUEUE,)
@@ -79,10 +85,15 @@ class PbxHarness:
         self.asterisk = LocalAsterisk(settings, runtime, spec)
         self.phones: dict[str, Phone] = {}
         self.monitor: Monitor
+        self.phone_port_base = phone_port_base
 
     @classmethod
     def for_tests(cls) -> PbxHarness:
-        return cls(load_settings(env={}).with_changes(instance="test", ports=TEST_PORTS))
+        return cls(load_settings().with_changes(instance="test", ports=TEST_PORTS))
+
+    @property
+    def ports(self) -> PbxPorts:
+        return self.settings.ports
 
     async def start(self) -> None:
         self.asterisk.stop()  # a run that was killed may have left one behind
@@ -95,10 +106,13 @@ class PbxHarness:
                 self.asterisk.base,
                 plan.extension,
                 self.asterisk.sip_password(plan.extension),
-                pbx_sip_port=TEST_PORTS.sip,
-                sip_port=25100 + index,
-                ctrl_port=25200 + index,
-                rtp_ports=(27000 + 100 * index, 27099 + 100 * index),
+                pbx_sip_port=self.ports.sip,
+                sip_port=self.phone_port_base + index,
+                ctrl_port=self.phone_port_base + 100 + index,
+                rtp_ports=(
+                    self.phone_port_base + 1900 + 100 * index,
+                    self.phone_port_base + 1999 + 100 * index,
+                ),
                 tone_hz=plan.tone_hz,
             )
             await phone.start()
