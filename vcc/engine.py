@@ -58,6 +58,7 @@ class Engine:
 
     async def run(self) -> None:
         """Consume events forever (cancel the task to stop)."""
+        await self._apply(routing.Tick(self.clock()))  # the core learns the time first
         next_tick = self.clock() + self.tick_interval
         while True:
             try:
@@ -146,6 +147,7 @@ class Engine:
     def _reconcile(self, event: PbxResynced) -> list[routing.Event]:
         """After a (re)connect, events were missed: rebuild from what the PBX holds."""
         snapshot = event.snapshot
+        seen_before = set(self.channel_names)
         self.channel_names.update({c.uniqueid: c.channel for c in snapshot.channels})
         present = {c.uniqueid for c in snapshot.channels}
         events: list[routing.Event] = []
@@ -162,5 +164,12 @@ class Engine:
         events += [
             routing.CallerLeft(c.call_id) for c in self.state.waiting if c.call_id not in present
         ]
-        events += [routing.CallEnded(o, event.at) for o in self.state.offers if o not in present]
+        # An offer whose channel we saw, and which is gone now, ended while we were away.
+        # One whose channel we never saw may still be on its way (its Originate is being
+        # retried right now): the router's own offer deadline covers it if it never comes.
+        events += [
+            routing.CallEnded(offer_id, event.at)
+            for offer_id, offer in self.state.offers.items()
+            if offer_id not in present and (offer.answered or offer_id in seen_before)
+        ]
         return events

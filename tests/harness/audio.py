@@ -33,8 +33,14 @@ def duration(path: Path) -> float:
     return len(samples) / rate
 
 
-def assert_heard(path: Path, expected_hz: float, *, start: float = 0.0, end: float | None = None,
-                 tolerance_hz: float = 30.0) -> None:
+def assert_heard(
+    path: Path,
+    expected_hz: float,
+    *,
+    start: float = 0.0,
+    end: float | None = None,
+    tolerance_hz: float = 30.0,
+) -> None:
     got = dominant_frequency(path, start, end)
     assert abs(got - expected_hz) <= tolerance_hz, (
         f"{path.parent.name} heard {got:.0f} Hz between {start} and {end} s, "

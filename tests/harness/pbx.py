@@ -8,7 +8,7 @@ import contextlib
 import secrets
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from tests.harness.phones import Phone
@@ -126,8 +126,12 @@ class PbxHarness:
             await phone.stop()
         self.asterisk.stop()
 
-    def driver(self, **options: object) -> AsteriskDriver:
-        return AsteriskDriver(self.asterisk.ami_settings(), **options)  # type: ignore[arg-type]
+    def driver(self, *, ami_port: int | None = None, **options: object) -> AsteriskDriver:
+        """vcc's AMI driver for this PBX (through another port, e.g. a fault proxy)."""
+        ami = self.asterisk.ami_settings()
+        if ami_port is not None:
+            ami = replace(ami, port=ami_port)
+        return AsteriskDriver(ami, **options)  # type: ignore[arg-type]
 
     async def reset(self) -> None:
         """Between tests: no calls left, phones answering, nothing recorded."""
@@ -146,7 +150,12 @@ class PbxHarness:
 
     @contextlib.asynccontextmanager
     async def controller(
-        self, agent_ids: Iterable[str], *, ring_timeout: float = 10.0, **driver_options: object
+        self,
+        agent_ids: Iterable[str],
+        *,
+        ring_timeout: float = 10.0,
+        ami_port: int | None = None,
+        **driver_options: object,
     ) -> AsyncIterator[Engine]:
         """A vcc controller (driver + engine) serving ``agent_ids`` for the test queue.
 
@@ -156,7 +165,7 @@ class PbxHarness:
             Agent(a, f"PJSIP/{a}", frozenset({QUEUE.queue}), idle_since=float(i))
             for i, a in enumerate(agent_ids)
         ]
-        driver = self.driver(**driver_options)
+        driver = self.driver(ami_port=ami_port, **driver_options)
         engine = Engine(
             driver,
             RouterState.create(agents, ring_timeout=ring_timeout, id_prefix=secrets.token_hex(3)),

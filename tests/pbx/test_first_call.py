@@ -26,7 +26,9 @@ AGENT_PICKS_UP_AFTER = 2.0  # seconds the agent lets the phone ring: part of the
 
 
 def agent_channels(pbx: PbxHarness, extension: str) -> list[ChannelCreated]:
-    return [e for e in pbx.monitor.of(ChannelCreated) if e.channel.startswith(f"PJSIP/{extension}-")]
+    return [
+        e for e in pbx.monitor.of(ChannelCreated) if e.channel.startswith(f"PJSIP/{extension}-")
+    ]
 
 
 async def end_call(pbx: PbxHarness, engine: Engine, *extensions: str) -> None:
@@ -73,8 +75,10 @@ async def test_agent_phone_rings_first_then_caller_is_connected_with_audio_both_
         assert answered[0].at - ringing[0].at >= AGENT_PICKS_UP_AFTER * 0.9
 
         await caller.wait_for("CALL_RTPESTAB")
-        await eventually(lambda: engine.state.agents["1001"].activity is AgentActivity.ON_CALL,
-                         what="agent on call")
+        await eventually(
+            lambda: engine.state.agents["1001"].activity is AgentActivity.ON_CALL,
+            what="agent on call",
+        )
         await hear_each_other_for_a_second(pbx)
         await end_call(pbx, engine, "1001")
 
@@ -171,8 +175,10 @@ async def test_caller_hanging_up_while_agent_rings_stops_the_ringing(pbx: PbxHar
         await caller.hangup()
         await agent.wait_for("CALL_CLOSED")
         await eventually(
-            lambda: engine.state.agents["1001"].activity is AgentActivity.IDLE
-            and not engine.state.waiting,
+            lambda: (
+                engine.state.agents["1001"].activity is AgentActivity.IDLE
+                and not engine.state.waiting
+            ),
             what="agent idle, nobody waiting",
         )
     assert agent.count("CALL_ESTABLISHED") == 0

@@ -46,7 +46,14 @@ class Offer:
     offer_id: str
     agent_id: str
     call_id: str
+    offered_at: float
     answered: bool = False
+
+
+# How long past the ring timeout an unanswered offer may go without news from the
+# PBX before the router gives up on it (its outcome event was lost, e.g. in a
+# disconnect) and hangs the agent's leg up to be sure.
+OFFER_GRACE = 5.0
 
 
 V = TypeVar("V")
@@ -64,6 +71,7 @@ class RouterState:
     waiting: tuple[Caller, ...] = ()
     offers: Mapping[str, Offer] = field(default_factory=lambda: MappingProxyType({}))
     next_seq: int = 1
+    now: float = 0.0  # the latest Tick: the core has no clock of its own
 
     @classmethod
     def create(
@@ -220,6 +228,13 @@ def handle(state: RouterState, event: Event) -> tuple[RouterState, list[Command]
                     state, event.agent_id, activity=event.activity, idle_since=event.at
                 )
         case Tick():
+            state = replace(state, now=event.now)
+            for offer in list(state.offers.values()):
+                if not offer.answered and event.now - offer.offered_at > (
+                    state.ring_timeout + OFFER_GRACE
+                ):
+                    commands.append(StopRinging(offer.offer_id))
+                    state = _fail_offer(state, offer, event.now)
             # A caller every available agent has already refused starts a new round,
             # at most once per tick, so unreachable phones cannot spin the loop.
             state = replace(
@@ -241,7 +256,7 @@ def _route(state: RouterState, commands: list[Command]) -> tuple[RouterState, li
         if not candidates:
             continue
         agent = min(candidates, key=lambda a: (a.idle_since, a.id))
-        offer = Offer(f"{state.id_prefix}-{state.next_seq}", agent.id, caller.call_id)
+        offer = Offer(f"{state.id_prefix}-{state.next_seq}", agent.id, caller.call_id, state.now)
         state = _set_agent(state, agent.id, activity=AgentActivity.RINGING)
         state = replace(
             state,
@@ -274,6 +289,18 @@ def _candidates(state: RouterState, caller: Caller) -> list[Agent]:
 def _set_agent(state: RouterState, agent_id: str, **changes: object) -> RouterState:
     agent = replace(state.agents[agent_id], **changes)  # type: ignore[arg-type]
     return replace(state, agents=_frozen({**state.agents, agent_id: agent}))
+
+
+def _fail_offer(state: RouterState, offer: Offer, at: float) -> RouterState:
+    """The agent did not take the caller: free the agent, remember not to re-offer them."""
+    state = _end_offer(state, offer, at)
+    return replace(
+        state,
+        waiting=tuple(
+            replace(c, tried=c.tried | {offer.agent_id}) if c.call_id == offer.call_id else c
+            for c in state.waiting
+        ),
+    )
 
 
 def _end_offer(state: RouterState, offer: Offer, at: float) -> RouterState:

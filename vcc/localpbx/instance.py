@@ -249,6 +249,8 @@ class LocalAsterisk:
         ports = self.settings.ports
         for kind, port in ((socket.SOCK_STREAM, ports.ami), (socket.SOCK_DGRAM, ports.sip)):
             with socket.socket(socket.AF_INET, kind) as probe:
+                # as Asterisk binds: closed connections in TIME_WAIT don't count
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
                     probe.bind(("127.0.0.1", port))
                 except OSError:

@@ -1,0 +1,1 @@
+"""Benchmarks against a real Asterisk and real SIP phones (see bench/README.md)."""

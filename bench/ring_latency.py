@@ -1,0 +1,236 @@
+"""Ring latency through vcc's real path, beside the AMI round trip of the same run.
+
+Caller phone 2001 dials queue 7000 → dialplan UserEvent → vcc engine → AMI Originate
+of agent phone 1001 (baresip, auto-answer) → ``vcc-connect`` bridges the caller. Legs
+are timed on Asterisk's own clock (each event's ``Timestamp``), so the polling that
+waits for them adds nothing; the AMI ``Ping`` is timed by vcc's driver, interleaved
+with the calls (a burst before, one between calls, a burst after).
+
+Run as root from the repository: ``.venv/bin/python -m bench.ring_latency --calls 200``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.harness.pbx import QUEUE, PbxHarness
+from tests.harness.until import eventually
+from vcc.config import PbxPorts, load_settings
+from vcc.core.routing import AgentActivity
+from vcc.engine import Engine
+from vcc.errors import PbxError
+from vcc.pbx.events import (
+    CallerEnqueued,
+    ChannelCreated,
+    ChannelEnteredBridge,
+    ChannelState,
+    ChannelStateChanged,
+)
+
+# Not the tests' ports or instance, so the benchmark can run while the tests do.
+BENCH_PORTS = PbxPorts(sip=35060, ami=35038, rtp_start=36000, rtp_end=36499)
+PHONE_PORT_BASE = 35100
+CALLER, AGENT = "2001", "1001"
+PING_BURST = 100  # before and after the calls: ≥ 200 pings however few calls
+PROGRESS_EVERY = 25
+RESULTS = Path(__file__).resolve().parent / "results"
+LEGS = ("enqueue→originate", "originate→ringing", "originate→bridged", "enqueue→bridged")
+
+
+@dataclass
+class Run:
+    legs: dict[str, list[float]] = field(default_factory=lambda: {leg: [] for leg in LEGS})
+    pings: list[float] = field(default_factory=list)  # ms
+    ring_fallbacks: int = 0  # calls with no Ringing state: the first state change was used
+    calls: int = 0
+    failure: str = ""
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile: a value that was actually measured."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    pcts = {f"p{p}": percentile(values, p) for p in (50, 90, 99)}
+    return {"n": len(values), **pcts, "max": max(values)}
+
+
+async def one_call(pbx: PbxHarness, engine: Engine, run: Run) -> None:
+    """Place one call, read its legs from the monitor, hang up, wait until all is idle."""
+    caller, agent, monitor = pbx.phones[CALLER], pbx.phones[AGENT], pbx.monitor
+    for phone in (caller, agent):
+        phone.clear()
+    monitor.events.clear()  # memory stays flat over any number of calls
+
+    await caller.dial(QUEUE.extension)
+    enqueued = await monitor.wait_for(CallerEnqueued, queue=QUEUE.queue)
+    bridged = await monitor.wait_for(ChannelEnteredBridge, uniqueid=enqueued.uniqueid)
+    legs = await eventually(
+        lambda: [e for e in monitor.of(ChannelCreated) if e.channel.startswith(f"PJSIP/{AGENT}-")],
+        what=f"the agent leg PJSIP/{AGENT}-… created",
+    )
+    leg = legs[0]
+    # Same channel, so Up comes after any Ringing on the monitor's connection.
+    await monitor.wait_for(ChannelStateChanged, uniqueid=leg.uniqueid, state=ChannelState.UP)
+    changes = monitor.of(ChannelStateChanged, uniqueid=leg.uniqueid)
+    ringing = [c for c in changes if c.state is ChannelState.RINGING]
+    if not ringing:
+        run.ring_fallbacks += 1
+        ringing = changes
+    for name, start, end in (
+        ("enqueue→originate", enqueued.at, leg.at),
+        ("originate→ringing", leg.at, ringing[0].at),
+        ("originate→bridged", leg.at, bridged.at),
+        ("enqueue→bridged", enqueued.at, bridged.at),
+    ):
+        run.legs[name].append((end - start) * 1000)
+
+    def agent_is(activity: AgentActivity) -> bool:
+        return engine.state.agents[AGENT].activity is activity
+
+    await eventually(lambda: agent_is(AgentActivity.ON_CALL), what="agent on call in vcc")
+    await caller.hangup()
+    await caller.wait_for("CALL_CLOSED")
+    await agent.wait_for("CALL_CLOSED")
+    await eventually(lambda: agent_is(AgentActivity.IDLE), what="agent idle in vcc")
+
+
+async def ping(engine: Engine, run: Run, count: int) -> None:
+    for _ in range(count):
+        run.pings.append(await engine.driver.ping() * 1000)
+
+
+async def measure(pbx: PbxHarness, calls: int, deadline: float, run: Run) -> None:
+    started = time.monotonic()
+    async with pbx.controller([AGENT]) as engine, asyncio.timeout(deadline):
+        await ping(engine, run, PING_BURST)
+        for n in range(1, calls + 1):
+            await one_call(pbx, engine, run)
+            run.calls = n
+            await ping(engine, run, 1)
+            if n % PROGRESS_EVERY == 0 or n == calls:
+                print(f"{n}/{calls} calls, {time.monotonic() - started:.1f} s", flush=True)
+        await ping(engine, run, PING_BURST)
+
+
+def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, dict[str, object]]:
+    stats = {name: summary(v) for name, v in run.legs.items() if v}
+    ping = summary(run.pings) if run.pings else None
+    lines = [
+        f"vcc ring latency, {datetime.now(UTC).isoformat(timespec='seconds')}",
+        f"Asterisk {version}, {os.cpu_count()} cores, {run.calls}/{requested} calls, "
+        f"wall {wall:.1f} s" + ("" if run.calls == requested else f", INCOMPLETE: {run.failure}"),
+        f"path: phone {CALLER} dials {QUEUE.extension} → UserEvent → vcc engine → AMI Originate "
+        f"PJSIP/{AGENT} (baresip auto-answer) → Bridge",
+        "legs on Asterisk's event clock; ping timed by vcc's AMI driver (same connection "
+        "that originates)",
+        "",
+        f"{'ms':<20}{'n':>5}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}"
+        f"{'p50/ping':>10}{'p99/ping':>10}",
+    ]
+    for name, s in [*stats.items(), *([("AMI ping", ping)] if ping else [])]:
+        row = f"{name:<20}{s['n']:>5}" + "".join(
+            f"{s[k]:>8.2f}" for k in ("p50", "p90", "p99", "max")
+        )
+        if ping:
+            row += f"{s['p50'] / ping['p50']:>9.1f}×{s['p99'] / ping['p99']:>9.1f}×"
+        lines.append(row)
+    if ping and "enqueue→originate" in stats:
+        p50 = stats["enqueue→originate"]["p50"]
+        ratio = p50 / ping["p50"]
+        lines += [
+            "",
+            f"enqueue→originate p50 = {ratio:.1f} × AMI ping p50 ({p50:.2f} ms vs "
+            f"{ping['p50']:.2f} ms)",
+        ]
+    if run.ring_fallbacks:
+        lines.append(
+            f"originate→ringing: no Ringing state in {run.ring_fallbacks} calls; "
+            "the agent leg's first state change was used instead"
+        )
+    data: dict[str, object] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "asterisk": version,
+        "cores": os.cpu_count(),
+        "calls_requested": requested,
+        "calls_done": run.calls,
+        "failure": run.failure,
+        "wall_seconds": round(wall, 2),
+        "ring_fallbacks": run.ring_fallbacks,
+        "summary_ms": {**stats, "AMI ping": ping},
+        "samples_ms": run.legs,
+        "ping_ms": run.pings,
+    }
+    return "\n".join(lines) + "\n", data
+
+
+async def main_async(calls: int, deadline: float) -> int:
+    settings = load_settings().with_changes(instance="bench", ports=BENCH_PORTS)
+    pbx = PbxHarness(settings, phone_port_base=PHONE_PORT_BASE)
+    run, started = Run(), time.monotonic()
+    try:
+        await pbx.start()
+        await measure(pbx, calls, deadline, run)
+    except TimeoutError:
+        late = time.monotonic() - started >= deadline
+        run.failure = f"deadline of {deadline:.0f} s reached" if late else "an action timed out"
+    except (AssertionError, PbxError) as exc:  # a harness wait timed out, or AMI failed
+        run.failure = str(exc)
+    finally:
+        if hasattr(pbx, "monitor"):
+            await pbx.stop()
+        else:  # start() failed half-way; PbxHarness.stop() assumes it completed
+            for phone in pbx.phones.values():
+                await phone.stop()
+            pbx.asterisk.stop()
+    text, data = report(
+        run, calls, time.monotonic() - started, pbx.asterisk.runtime.asterisk_version
+    )
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "ring_latency.txt").write_text(text)
+    (RESULTS / "ring_latency.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    print(text, end="")
+    print(f"written to {RESULTS}/ring_latency.{{txt,json}}")
+    return 0 if run.calls == calls else 1
+
+
+def at_least(minimum: float, kind: type[int] | type[float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {kind.__name__}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be ≥ {minimum}, got {text}")
+        return value
+
+    return parse
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ring_latency", description=__doc__)
+    parser.add_argument("--calls", type=at_least(1, int), default=200, help="calls (default 200)")
+    parser.add_argument(
+        "--deadline",
+        type=at_least(1, float),
+        default=1200.0,
+        help="give up after this many seconds (default 1200)",
+    )
+    args = parser.parse_args(argv)
+    return asyncio.run(main_async(args.calls, args.deadline))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
