@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vcc import __version__
-from vcc.config import Settings, load_settings
+from vcc.config import AmiSettings, Settings, load_settings
 from vcc.core.routing import RouterState
 from vcc.demo import DEMO_AGENTS, DEMO_CALLER, DEMO_QUEUE, DEMO_SPEC, demo_agents
 from vcc.engine import Engine
@@ -21,6 +21,7 @@ from vcc.errors import PbxAlreadyRunning, ProvisioningError, VccError
 from vcc.localpbx import install as installer
 from vcc.localpbx.instance import LocalAsterisk, require_running
 from vcc.pbx.asterisk import AsteriskDriver
+from vcc.pbx.events import PbxStatus
 
 DESCRIPTION = """\
 vcc: an open contact center on the PBX you already run.
@@ -108,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "pbx":
             return _pbx(args.pbx_command, settings)
         if args.command == "serve":
-            asyncio.run(_serve(settings))
+            asyncio.run(_serve(settings, _serve_ami(settings)))
         elif args.command == "demo":
             return _demo(settings)
     except VccError as exc:
@@ -151,7 +152,7 @@ def _pbx(action: str, settings: Settings) -> int:
     return 0
 
 
-async def _status(local: LocalAsterisk):  # type: ignore[no-untyped-def]
+async def _status(local: LocalAsterisk) -> PbxStatus:
     driver = AsteriskDriver(local.ami_settings())
     try:
         await driver.start(timeout=10)
@@ -166,8 +167,14 @@ def _duration(seconds: float) -> str:
     return f"{hours}h {minutes:02d}m {secs:02d}s"
 
 
-async def _serve(settings: Settings, ami_settings=None) -> None:  # type: ignore[no-untyped-def]
-    ami = ami_settings or settings.ami
+def _serve_ami(settings: Settings) -> AmiSettings:
+    """The configured AMI, or else the local instance's (with its generated secret)."""
+    if settings.ami.secret or settings.ami.secret_file:
+        return settings.ami
+    return _local(settings).ami_settings()
+
+
+async def _serve(settings: Settings, ami: AmiSettings) -> None:
     driver = AsteriskDriver(ami)
     engine = Engine(
         driver,

@@ -10,13 +10,14 @@ import numpy as np
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
     with wave.open(str(path), "rb") as wav:
-        assert wav.getsampwidth() == 2 and wav.getnchannels() == 1, "expected 16-bit mono"
+        assert wav.getsampwidth() == 2, "expected 16-bit samples"
+        assert wav.getnchannels() == 1, "expected mono"
         frames = wav.readframes(wav.getnframes())
         return np.frombuffer(frames, dtype="<i2").astype(np.float64), wav.getframerate()
 
 
 def dominant_frequency(path: Path, start: float = 0.0, end: float | None = None) -> float:
-    """The strongest frequency (Hz) between ``start`` and ``end`` seconds (negative: from the end)."""
+    """The strongest frequency (Hz) between ``start`` and ``end`` s (negative: from the end)."""
     samples, rate = read_wav(path)
     duration = len(samples) / rate
     lo = start if start >= 0 else duration + start

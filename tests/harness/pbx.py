@@ -61,7 +61,7 @@ class Monitor:
         ]
 
     async def wait_for(self, kind: type[E], *, timeout: float = 10.0, **match: object) -> E:
-        found = await eventually(
+        found: list[E] = await eventually(
             lambda: self.of(kind, **match),
             timeout=timeout,
             what=f"{kind.__name__} {match}",

@@ -10,7 +10,20 @@ from tests.harness.proxy import AmiProxy, Cut
 from tests.harness.until import eventually
 from tests.pbx.test_first_call import agent_channels, end_call, hear_each_other_for_a_second
 from vcc.core.routing import AgentActivity
-from vcc.pbx.events import CallerEnqueued, ChannelEnteredBridge, PbxDisconnected, PbxResynced
+from vcc.engine import Engine
+from vcc.pbx.asterisk import AsteriskDriver
+from vcc.pbx.events import (
+    CallerEnqueued,
+    ChannelEnteredBridge,
+    PbxDisconnected,
+    PbxEvent,
+    PbxResynced,
+)
+
+
+def ami(engine: Engine) -> AsteriskDriver:
+    assert isinstance(engine.driver, AsteriskDriver)
+    return engine.driver
 
 
 @pytest.mark.parametrize("cut", [Cut.AFTER_ORIGINATE, Cut.BEFORE_ORIGINATE])
@@ -27,7 +40,7 @@ async def test_agent_rings_exactly_once_when_ami_is_cut_mid_originate(
         await caller.dial("7000")
         enqueued = await pbx.monitor.wait_for(CallerEnqueued, queue="support")
         await agent.wait_for("CALL_INCOMING")
-        await eventually(lambda: engine.driver.reconnects >= 1, what="controller reconnected")
+        await eventually(lambda: ami(engine).reconnects >= 1, what="controller reconnected")
         await eventually(lambda: engine.steps and engine.state.offers, what="offer kept")
         assert proxy.cuts_done == 1
         # Before: Asterisk never saw the first Originate, so it was sent once more.
@@ -51,21 +64,26 @@ async def test_controller_reconnects_and_serves_calls_after_asterisk_restarts(
     agent, caller = pbx.phones["1001"], pbx.phones["2001"]
     events: list[object] = []
     async with pbx.controller(["1001"], backoff=(0.05, 0.5)) as engine:
-        engine.driver.subscribe(lambda e: (events.append(e), engine.submit(e)))
+
+        def record_and_submit(event: PbxEvent) -> None:
+            events.append(event)
+            engine.submit(event)
+
+        engine.driver.subscribe(record_and_submit)
         pbx.asterisk.stop()
         await eventually(
             lambda: any(isinstance(e, PbxDisconnected) for e in events),
             what="controller saw the PBX go",
         )
         pbx.asterisk.start()
-        await engine.driver.wait_ready(30)
+        await ami(engine).wait_ready(30)
         await pbx.monitor.driver.wait_ready(30)
         await eventually(
             lambda: any(isinstance(e, PbxResynced) for e in events), what="controller resynced"
         )
         for phone in pbx.phones.values():
             await phone.register()
-        assert engine.driver.reconnects >= 1
+        assert ami(engine).reconnects >= 1
 
         await caller.dial("7000")
         enqueued = await pbx.monitor.wait_for(CallerEnqueued, queue="support")

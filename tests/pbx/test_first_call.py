@@ -69,7 +69,9 @@ async def test_agent_phone_rings_first_then_caller_is_connected_with_audio_both_
             ChannelStateChanged, uniqueid=agent_leg.uniqueid, state=ChannelState.UP
         )
         music_stopped = pbx.monitor.of(HoldMusicStopped, uniqueid=enqueued.uniqueid)
-        assert ringing and answered and music_stopped
+        assert ringing
+        assert answered
+        assert music_stopped
         # Order on Asterisk's own clock: agent rang, agent answered, caller left the music.
         assert agent_leg.at <= ringing[0].at < answered[0].at <= music_stopped[-1].at <= bridged.at
         assert answered[0].at - ringing[0].at >= AGENT_PICKS_UP_AFTER * 0.9

@@ -58,7 +58,9 @@ def test_no_debootstrap(fresh_env: dict[str, str], tmp_path: Path) -> None:
 def test_mirror_unreachable(fresh_env: dict[str, str]) -> None:
     # port 9 (discard) on loopback: nothing listens, the connection is refused at once
     done = install({**fresh_env, "VCC_DEBIAN_MIRROR": "http://127.0.0.1:9/debian"})
-    assert_clear(done, "cannot reach the Debian mirror http://127.0.0.1:9/debian", "VCC_DEBIAN_MIRROR")
+    assert_clear(
+        done, "cannot reach the Debian mirror http://127.0.0.1:9/debian", "VCC_DEBIAN_MIRROR"
+    )
 
 
 def test_no_disk_space(tmp_path: Path) -> None:

@@ -84,6 +84,8 @@ class LocalAsterisk:
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         for private in ("etc", "secrets"):
             (self.dir / private).chmod(0o700)
+        if self.runtime.chrooted:
+            _ensure_hosts_file(self.runtime.root)
         moh = self.dir / "moh" / "default" / "vcc-hold.wav"
         if not moh.exists():
             write_tone(moh, MOH_FREQUENCY, 10.0, amplitude=0.3)
@@ -124,6 +126,9 @@ class LocalAsterisk:
             blocks.append(
                 f"[{ext}]\ntype = endpoint\ncontext = {endpoint.role.context}\n"
                 f"disallow = all\nallow = ulaw\ndirect_media = no\n"
+                # RTP on loopback, bound there: Asterisk then never looks up its own
+                # host name per call (a DNS query that can stall a call for 5 s here).
+                f"media_address = 127.0.0.1\nbind_rtp_to_media_address = yes\n"
                 f"auth = {ext}\naors = {ext}\ncallerid = {endpoint.role.value} <{ext}>\n\n"
                 f"[{ext}]\ntype = auth\nauth_type = userpass\n"
                 f"username = {ext}\npassword = {passwords[ext]}\n\n"
@@ -278,6 +283,15 @@ def _write_private(path: Path, text: str) -> None:
     with os.fdopen(fd, "w") as out:
         out.write(text if text.endswith("\n") else text + "\n")
     path.chmod(0o600)
+
+
+def _ensure_hosts_file(root: Path) -> None:
+    """debootstrap leaves no /etc/hosts: without one, every look-up of 'localhost' or
+    of this machine's name goes to DNS, which may be slow or absent."""
+    hosts = root / "etc" / "hosts"
+    if not hosts.exists():
+        name = socket.gethostname()
+        hosts.write_text(f"127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t{name}\n")
 
 
 def _alive(pid: int) -> bool:

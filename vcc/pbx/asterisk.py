@@ -88,6 +88,7 @@ class AsteriskDriver:
         self._recent_channel_ids: deque[str] = deque(maxlen=10_000)
         self._task: asyncio.Task[None] | None = None
         self._pinger: asyncio.Task[None] | None = None
+        self._last_error = ""
 
     def subscribe(self, sink: Callable[[PbxEvent], None]) -> None:
         self._sink = sink
@@ -111,8 +112,10 @@ class AsteriskDriver:
             async with asyncio.timeout(timeout):
                 await self._ready.wait()
         except TimeoutError:
+            last = f" (last error: {self._last_error})" if self._last_error else ""
             raise PbxTimeout(
-                f"Asterisk AMI at {self.ami.host}:{self.ami.port} not ready within {timeout:.0f} s",
+                f"Asterisk AMI at {self.ami.host}:{self.ami.port} not ready within "
+                f"{timeout:.0f} s{last}",
                 hint="is Asterisk running ('vcc pbx status')? are the AMI user and secret right?",
             ) from None
 
@@ -129,7 +132,7 @@ class AsteriskDriver:
                 assert self._lost is not None
                 reason = await self._lost
             except (OSError, PbxError) as exc:
-                reason = str(exc)
+                reason = self._last_error = str(exc)
             if self._ready.is_set():
                 self._sink(PbxDisconnectedEvent(time.time(), reason))
             self._drop_connection(reason)
