@@ -53,6 +53,9 @@ class AmiSettings:
     secret_file: Path | None = None  # None: the local instance's generated secret
     secret: str | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        validate.port(self.port, what="AMI port")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -116,6 +119,8 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         raise ConfigError(
             f"unknown setting: {exc}", hint="see README.md, 'Configuration'"
         ) from None
+    except InvalidInput as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
     except ValueError as exc:
         raise ConfigError(f"a setting has the wrong type: {exc}") from None
     try:

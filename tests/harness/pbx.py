@@ -107,8 +107,9 @@ class PbxHarness:
                 plan.extension,
                 self.asterisk.sip_password(plan.extension),
                 pbx_sip_port=self.ports.sip,
-                sip_port=self.phone_port_base + index,
-                ctrl_port=self.phone_port_base + 100 + index,
+                # baresip also listens on TCP sip_port + 1: keep phones 10 apart
+                sip_port=self.phone_port_base + 10 * index,
+                ctrl_port=self.phone_port_base + 500 + index,
                 rtp_ports=(
                     self.phone_port_base + 1900 + 100 * index,
                     self.phone_port_base + 1999 + 100 * index,
@@ -121,7 +122,8 @@ class PbxHarness:
         await self.monitor.driver.start()
 
     async def stop(self) -> None:
-        await self.monitor.driver.close()
+        if hasattr(self, "monitor"):  # start() may have failed before the monitor was up
+            await self.monitor.driver.close()
         for phone in self.phones.values():
             await phone.stop()
         self.asterisk.stop()

@@ -115,9 +115,13 @@ class Phone:
                 return False
             return True
 
-        await eventually(connected, timeout=10, what=f"phone {self.extension} control socket")
-        self._task = asyncio.create_task(self._read_events(), name=f"phone-{self.extension}")
-        await self.register()
+        try:
+            await eventually(connected, timeout=10, what=f"phone {self.extension} control socket")
+            self._task = asyncio.create_task(self._read_events(), name=f"phone-{self.extension}")
+            await self.register()
+        except BaseException:
+            await self.stop()  # leave no phone process behind a failed start
+            raise
 
     async def register(self) -> None:
         """Wait until the PBX has answered the phone's REGISTER with 200 OK.

@@ -30,6 +30,8 @@ class Agent:
     queues: frozenset[str]
     activity: AgentActivity = AgentActivity.IDLE
     idle_since: float = 0.0
+    # An activity asked for while ringing or on a call: it applies when that ends.
+    after_offer: AgentActivity | None = None
 
 
 @dataclass(frozen=True)
@@ -198,35 +200,23 @@ def handle(state: RouterState, event: Event) -> tuple[RouterState, list[Command]
         case OfferFailed():
             offer = state.offers.get(event.offer_id)
             if offer is not None and not offer.answered:
-                state = _end_offer(state, offer, event.at)
-                state = replace(
-                    state,
-                    waiting=tuple(
-                        replace(c, tried=c.tried | {offer.agent_id})
-                        if c.call_id == offer.call_id
-                        else c
-                        for c in state.waiting
-                    ),
-                )
+                state = _fail_offer(state, offer, event.at)
         case CallEnded():
             offer = state.offers.get(event.offer_id)
-            if offer is not None:
+            if offer is not None and offer.answered:
                 state = _end_offer(state, offer, event.at)
-                if not offer.answered:
-                    state = replace(
-                        state,
-                        waiting=tuple(
-                            replace(c, tried=c.tried | {offer.agent_id})
-                            if c.call_id == offer.call_id
-                            else c
-                            for c in state.waiting
-                        ),
-                    )
+            elif offer is not None:
+                state = _fail_offer(state, offer, event.at)
         case AgentActivityChanged():
-            if event.agent_id in state.agents:
-                state = _set_agent(
-                    state, event.agent_id, activity=event.activity, idle_since=event.at
-                )
+            agent = state.agents.get(event.agent_id)
+            if agent is not None and agent.activity in (
+                AgentActivity.RINGING,
+                AgentActivity.ON_CALL,
+            ):
+                # asked for during an interaction: applies when it ends
+                state = _set_agent(state, agent.id, after_offer=event.activity)
+            elif agent is not None:
+                state = _set_agent(state, agent.id, activity=event.activity, idle_since=event.at)
         case Tick():
             state = replace(state, now=event.now)
             for offer in list(state.offers.values()):
@@ -306,8 +296,10 @@ def _fail_offer(state: RouterState, offer: Offer, at: float) -> RouterState:
 def _end_offer(state: RouterState, offer: Offer, at: float) -> RouterState:
     offers = {k: v for k, v in state.offers.items() if k != offer.offer_id}
     agent = state.agents[offer.agent_id]
-    idle_since = at if offer.answered else agent.idle_since
     state = replace(state, offers=_frozen(offers))
-    if agent.activity is AgentActivity.AWAY:
-        return state
-    return _set_agent(state, offer.agent_id, activity=AgentActivity.IDLE, idle_since=idle_since)
+    if agent.after_offer is not None and agent.after_offer is not AgentActivity.IDLE:
+        return _set_agent(state, agent.id, activity=agent.after_offer, after_offer=None)
+    idle_since = at if offer.answered else agent.idle_since
+    return _set_agent(
+        state, agent.id, activity=AgentActivity.IDLE, idle_since=idle_since, after_offer=None
+    )

@@ -95,7 +95,9 @@ def _hangup(m: Headers) -> PbxEvent:
 
 
 def _contact(m: Headers) -> PbxEvent:
-    return ContactChanged(_at(m), m["EndpointName"], m["ContactStatus"] in ("Reachable", "Created"))
+    # Created/Updated/NonQualified/Reachable: a phone is there; Removed/Unreachable: not.
+    reachable = m["ContactStatus"] not in ("Removed", "Unreachable", "Unknown")
+    return ContactChanged(_at(m), m["EndpointName"], reachable)
 
 
 PARSERS: dict[str, Callable[[Headers], PbxEvent | None]] = {

@@ -115,7 +115,7 @@ class AsteriskDriver:
             last = f" (last error: {self._last_error})" if self._last_error else ""
             raise PbxTimeout(
                 f"Asterisk AMI at {self.ami.host}:{self.ami.port} not ready within "
-                f"{timeout:.0f} s{last}",
+                f"{timeout:g} s{last}",
                 hint="is Asterisk running ('vcc pbx status')? are the AMI user and secret right?",
             ) from None
 
@@ -126,14 +126,19 @@ class AsteriskDriver:
     async def _run(self) -> None:
         delay = self.backoff[0]
         while True:
+            was_ready = False
             try:
                 await self._connect_once()
+                was_ready = True
                 delay = self.backoff[0]
                 assert self._lost is not None
                 reason = await self._lost
             except (OSError, PbxError) as exc:
                 reason = self._last_error = str(exc)
-            if self._ready.is_set():
+            except Exception as exc:  # a bug or bad config must not kill reconnection
+                log.exception("AMI connection attempt failed")
+                reason = self._last_error = f"{type(exc).__name__}: {exc}"
+            if was_ready:
                 self._sink(PbxDisconnectedEvent(time.time(), reason))
             self._drop_connection(reason)
             log.warning("AMI connection lost (%s); reconnecting in %.1f s", reason, delay)
@@ -235,10 +240,11 @@ class AsteriskDriver:
         self._sink(event)
 
     def connection_lost(self, exc: object) -> None:
+        reason = (str(exc) if exc is not None else "") or "closed by peer"
         if self._lost is not None and not self._lost.done():
-            self._lost.set_result(f"{exc}" or "closed by peer")
-        if self._protocol is not None:
-            self._protocol.close()
+            self._lost.set_result(reason)
+        # Fail what is in flight now, not after its timeout: login, probes, originates.
+        self._drop_connection(reason)
 
     # -- actions ---------------------------------------------------------------
     async def _send(self, fields: dict[str, str], *, as_list: bool | None = None) -> Any:

@@ -1,0 +1,67 @@
+"""What the local PBX serves is validated before anything is rendered from it."""
+
+from __future__ import annotations
+
+import pytest
+
+from vcc.errors import InvalidInput
+from vcc.localpbx.spec import Endpoint, EndpointRole, PbxSpec, QueueNumber
+
+
+def test_a_spec_of_distinct_numbers_is_accepted() -> None:
+    spec = PbxSpec(
+        endpoints=(Endpoint("1001", EndpointRole.AGENT), Endpoint("2001", EndpointRole.CALLER)),
+        queues=(QueueNumber("7000", "support"), QueueNumber("7001", "sales")),
+    )
+
+    assert [e.role.context for e in spec.endpoints] == ["vcc-agents", "vcc-callers"]
+
+
+def test_two_phones_with_one_number_are_refused() -> None:
+    with pytest.raises(InvalidInput, match="1001") as caught:
+        PbxSpec(
+            endpoints=(
+                Endpoint("1001", EndpointRole.AGENT),
+                Endpoint("1001", EndpointRole.CALLER),
+            )
+        )
+
+    assert caught.value.hint
+
+
+def test_a_queue_number_that_is_also_a_phone_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="7000"):
+        PbxSpec(
+            endpoints=(Endpoint("7000", EndpointRole.AGENT),),
+            queues=(QueueNumber("7000", "support"),),
+        )
+
+
+def test_every_duplicate_is_named_once() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        PbxSpec(
+            endpoints=(Endpoint("1001", EndpointRole.AGENT), Endpoint("1001", EndpointRole.AGENT)),
+            queues=(QueueNumber("7000", "a"), QueueNumber("7000", "b"), QueueNumber("7000", "c")),
+        )
+
+    assert "1001, 7000" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "name", ["", "Support", "7000", "sup port", "support\n", "süpport", "x" * 33, "a,b"]
+)
+def test_an_invalid_queue_name_is_refused(name: str) -> None:
+    with pytest.raises(InvalidInput, match="queue name"):
+        QueueNumber("7000", name)
+
+
+@pytest.mark.parametrize("extension", ["70a0", "7000&1", "", "7"])
+def test_an_invalid_queue_extension_is_refused(extension: str) -> None:
+    with pytest.raises(InvalidInput, match="queue extension"):
+        QueueNumber(extension, "support")
+
+
+@pytest.mark.parametrize("extension", ["10a1", "1001,1", "PJSIP/1001", "1001\r\n"])
+def test_an_invalid_endpoint_extension_is_refused(extension: str) -> None:
+    with pytest.raises(InvalidInput, match="endpoint extension"):
+        Endpoint(extension, EndpointRole.AGENT)
