@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import secrets
 import sys
@@ -17,7 +16,7 @@ from vcc.config import AmiSettings, Settings, load_settings
 from vcc.core.routing import RouterState
 from vcc.demo import DEMO_AGENTS, DEMO_CALLER, DEMO_QUEUE, DEMO_SPEC, demo_agents
 from vcc.engine import Engine
-from vcc.errors import PbxAlreadyRunning, ProvisioningError, VccError
+from vcc.errors import ProvisioningError, VccError
 from vcc.localpbx import install as installer
 from vcc.localpbx.instance import LocalAsterisk, require_running
 from vcc.pbx.asterisk import AsteriskDriver
@@ -182,22 +181,17 @@ async def _serve(settings: Settings, ami: AmiSettings) -> None:
             demo_agents(), ring_timeout=settings.ring_timeout, id_prefix=secrets.token_hex(4)
         ),
     )
-    task = asyncio.create_task(engine.run(), name="engine")
-    try:
-        await driver.start()
+    async with engine.serving() as loop:
         _progress(f"controller connected to AMI {ami.host}:{ami.port}; Ctrl-C stops it")
-        await task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await driver.close()
+        await loop
 
 
 def _demo(settings: Settings) -> int:
     installer.install(settings, _progress)
     local = _local(settings)
-    with contextlib.suppress(PbxAlreadyRunning):
+    if local.status().running:
+        _progress(f"Asterisk instance '{settings.instance}' is already running")
+    else:
         local.start(_progress)
     sip = f"127.0.0.1:{settings.ports.sip}"
     lines = [

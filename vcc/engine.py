@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from vcc.core import routing
 from vcc.errors import PbxError
@@ -55,6 +55,19 @@ class Engine:
 
     def submit(self, event: Input) -> None:
         self.inbox.put_nowait(event)
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[asyncio.Task[None]]:
+        """Run the loop and connect the PBX; on exit stop both. Yields the loop's task."""
+        task = asyncio.create_task(self.run(), name="engine")
+        try:
+            await self.driver.start()
+            yield task
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await self.driver.close()
 
     async def run(self) -> None:
         """Consume events forever (cancel the task to stop)."""

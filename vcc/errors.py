@@ -41,6 +41,10 @@ class PbxAlreadyRunning(VccError):
     code = "pbx-already-running"
 
 
+class PortInUse(VccError):
+    code = "port-in-use"
+
+
 class PbxError(VccError):
     """The PBX refused an action or could not be reached."""
 

@@ -3,11 +3,10 @@ an AMI monitor that records every event, and controllers started per test."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import secrets
 import sys
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -172,16 +171,5 @@ class PbxHarness:
             driver,
             RouterState.create(agents, ring_timeout=ring_timeout, id_prefix=secrets.token_hex(3)),
         )
-        task = asyncio.create_task(engine.run(), name="engine")
-        try:
-            await driver.start()
+        async with engine.serving():
             yield engine
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await driver.close()
-
-
-async def wait_until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    await eventually(condition, timeout=timeout, what=what)

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from vcc.config import AmiSettings, Settings
-from vcc.errors import PbxAlreadyRunning, PbxNotRunning, ProvisioningError
+from vcc.errors import PbxAlreadyRunning, PbxNotRunning, PortInUse, ProvisioningError
 from vcc.localpbx.audio import write_tone
 from vcc.localpbx.runtime import Runtime
-from vcc.localpbx.spec import EndpointRole, PbxSpec
+from vcc.localpbx.spec import PbxSpec
 
 AMI_USERNAME = "vcc"
 MOH_FREQUENCY = 330.0  # the hold "music" is a soft tone: tests can tell it from voices
@@ -260,7 +260,7 @@ class LocalAsterisk:
                     probe.bind(("127.0.0.1", port))
                 except OSError:
                     proto = "TCP" if kind == socket.SOCK_STREAM else "UDP"
-                    raise PbxAlreadyRunning(
+                    raise PortInUse(
                         f"{proto} port {port} on 127.0.0.1 is already in use",
                         hint="stop what uses it (another Asterisk?) or choose other ports "
                         "in the [ports] section of the config",
@@ -307,7 +307,3 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "\n".join("    " + line for line in path.read_text().splitlines()[-lines:])
     except OSError:
         return "    (no log)"
-
-
-def endpoint_roles(spec: PbxSpec, role: EndpointRole) -> list[str]:
-    return [e.extension for e in spec.endpoints if e.role is role]
