@@ -26,7 +26,7 @@ from pathlib import Path
 from tests.harness.pbx import QUEUE, PbxHarness
 from tests.harness.until import eventually
 from vcc.config import PbxPorts, load_settings
-from vcc.core.routing import AgentActivity
+from vcc.core.agents import Status
 from vcc.engine import Engine
 from vcc.errors import PbxError
 from vcc.pbx.events import (
@@ -99,14 +99,15 @@ async def one_call(pbx: PbxHarness, engine: Engine, run: Run) -> None:
     ):
         run.legs[name].append((end - start) * 1000)
 
-    def agent_is(activity: AgentActivity) -> bool:
-        return engine.state.agents[AGENT].activity is activity
+    def agent_is(status: Status, *, free: bool) -> bool:
+        agent_state = engine.state.agents[AGENT]
+        return agent_state.status is status and (agent_state.offer_id is None) == free
 
-    await eventually(lambda: agent_is(AgentActivity.ON_CALL), what="agent on call in vcc")
+    await eventually(lambda: agent_is(Status.BUSY, free=False), what="agent on call in vcc")
     await caller.hangup()
     await caller.wait_for("CALL_CLOSED")
     await agent.wait_for("CALL_CLOSED")
-    await eventually(lambda: agent_is(AgentActivity.IDLE), what="agent idle in vcc")
+    await eventually(lambda: agent_is(Status.AVAILABLE, free=True), what="agent idle in vcc")
     run.cycles.append((time.monotonic() - started) * 1000)
 
 

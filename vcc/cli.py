@@ -14,7 +14,7 @@ from pathlib import Path
 from vcc import __version__
 from vcc.config import AmiSettings, Settings, load_settings
 from vcc.core.routing import RouterState
-from vcc.demo import DEMO_AGENTS, DEMO_CALLER, DEMO_QUEUE, DEMO_SPEC, demo_agents
+from vcc.demo import DEMO_AGENTS, DEMO_CALLER, DEMO_QUEUE, DEMO_SPEC, demo_agents, demo_queues
 from vcc.engine import Engine
 from vcc.errors import ProvisioningError, VccError
 from vcc.localpbx import install as installer
@@ -178,7 +178,7 @@ async def _serve(settings: Settings, ami: AmiSettings) -> None:
     engine = Engine(
         driver,
         RouterState.create(
-            demo_agents(), ring_timeout=settings.ring_timeout, id_prefix=secrets.token_hex(4)
+            demo_agents(), demo_queues(settings.ring_timeout), id_prefix=secrets.token_hex(4)
         ),
     )
     async with engine.serving() as loop:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from vcc.core.agents import Status
+from vcc.core.queues import QueueConfig
 from vcc.core.routing import Agent
 from vcc.localpbx.spec import Endpoint, EndpointRole, PbxSpec, QueueNumber
 
@@ -20,4 +22,12 @@ DEMO_SPEC = PbxSpec(
 
 
 def demo_agents() -> list[Agent]:
-    return [Agent(ext, f"PJSIP/{ext}", frozenset({DEMO_QUEUE.queue})) for ext in DEMO_AGENTS]
+    """The demo agents start Available, so the first call rings at once."""
+    return [
+        Agent(ext, f"PJSIP/{ext}", {DEMO_QUEUE.queue: 0}, status=Status.AVAILABLE)
+        for ext in DEMO_AGENTS
+    ]
+
+
+def demo_queues(ring_timeout: float) -> list[QueueConfig]:
+    return [QueueConfig(DEMO_QUEUE.queue, ring_timeout=ring_timeout)]

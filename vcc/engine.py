@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_CONTEXT = "vcc-connect"
 WAIT_CONTEXT = "vcc-wait"
+AWAY_CONTEXT = "vcc-away"
 
 Input = PbxEvent | routing.Event
 
@@ -51,6 +52,10 @@ class Engine:
         self.inbox: asyncio.Queue[Input] = asyncio.Queue()
         self.channel_names: dict[str, str] = {}  # uniqueid → channel name, for hangups
         self.steps = 0  # events handled: lets tests and benchmarks wait for quiescence
+        # Until the store is wired in (ACD issue), status changes and refusals are kept
+        # here, in order, for the API, tests and analytics to read.
+        self.status_log: list[routing.StatusChanged] = []
+        self.refusals: list[routing.StatusRefused] = []
         driver.subscribe(self.inbox.put_nowait)
 
     def submit(self, event: Input) -> None:
@@ -122,6 +127,27 @@ class Engine:
                     name = self.channel_names.get(command.offer_id)
                     if name is not None:
                         await self.driver.hangup(name)
+                case routing.MoveCaller():
+                    # kept on the channel so a restarted controller finds the queue
+                    await self.driver.set_variable(command.channel, "VCC_QUEUE", command.queue)
+                    await self.driver.set_variable(
+                        command.channel, "VCC_ENQUEUED", f"{self.state.now:.0f}"
+                    )
+                case routing.SendCallerAway():
+                    if command.sound is not None:
+                        await self.driver.set_variable(command.channel, "VCC_SOUND", command.sound)
+                    await self.driver.redirect(command.channel, AWAY_CONTEXT)
+                case routing.StatusChanged():
+                    self.status_log.append(command)
+                    log.info(
+                        "agent %s: %s%s by %s",
+                        command.agent_id,
+                        command.status.value,
+                        f" ({command.reason})" if command.reason else "",
+                        command.by,
+                    )
+                case routing.StatusRefused():
+                    self.refusals.append(command)
         except PbxError as exc:
             log.warning("%s failed: %s", type(command).__name__, exc)
             if isinstance(command, routing.RingAgent):
@@ -135,16 +161,20 @@ class Engine:
             case CallerEnqueued():
                 return [
                     routing.CallerArrived(
-                        event.uniqueid, event.channel, event.queue, event.enqueued_at
+                        event.uniqueid,
+                        event.channel,
+                        event.queue,
+                        event.enqueued_at,
+                        event.priority,
                     )
                 ]
             case ChannelCreated():
                 self.channel_names[event.uniqueid] = event.channel
             case ChannelStateChanged(state=ChannelState.UP) if event.uniqueid in state.offers:
-                return [routing.AgentAnswered(event.uniqueid)]
+                return [routing.AgentAnswered(event.uniqueid, event.at)]
             case OriginateFinished():
                 if event.answered:
-                    return [routing.AgentAnswered(event.channel_id)]
+                    return [routing.AgentAnswered(event.channel_id, event.at)]
                 reason = event.reason.value if event.reason else "failed"
                 return [routing.OfferFailed(event.channel_id, reason, event.at)]
             case ChannelHungUp():
@@ -169,11 +199,14 @@ class Engine:
             if channel.context == WAIT_CONTEXT and queue:
                 with contextlib.suppress(ValueError):
                     enqueued = float(channel.variables.get("VCC_ENQUEUED", event.at))
+                    priority = int(channel.variables.get("VCC_PRIORITY", "0"))
                     events.append(
-                        routing.CallerArrived(channel.uniqueid, channel.channel, queue, enqueued)
+                        routing.CallerArrived(
+                            channel.uniqueid, channel.channel, queue, enqueued, priority
+                        )
                     )
             if channel.uniqueid in self.state.offers and channel.state is ChannelState.UP:
-                events.append(routing.AgentAnswered(channel.uniqueid))
+                events.append(routing.AgentAnswered(channel.uniqueid, event.at))
         events += [
             routing.CallerLeft(c.call_id) for c in self.state.waiting if c.call_id not in present
         ]

@@ -57,3 +57,21 @@ class PbxDisconnected(PbxError):
 
 class PbxTimeout(PbxError):
     code = "pbx-timeout"
+
+
+class NotFound(VccError):
+    """Something the request names (an agent, a queue, a reason code) does not exist."""
+
+    code = "not-found"
+
+
+class Conflict(VccError):
+    """The change clashes with what is stored (a used extension, a finished interaction)."""
+
+    code = "conflict"
+
+
+class DatabaseUnavailable(VccError):
+    """The configured database cannot be reached or opened."""
+
+    code = "database-unavailable"

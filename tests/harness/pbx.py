@@ -13,6 +13,8 @@ from typing import TypeVar
 from tests.harness.phones import Phone
 from tests.harness.until import eventually
 from vcc.config import PbxPorts, Settings, load_settings
+from vcc.core.agents import Status
+from vcc.core.queues import QueueConfig
 from vcc.core.routing import Agent, RouterState
 from vcc.engine import Engine
 from vcc.localpbx import install as installer
@@ -163,13 +165,11 @@ class PbxHarness:
         The agents are listed longest-idle first, so that is the order they are offered.
         """
         agents = [
-            Agent(a, f"PJSIP/{a}", frozenset({QUEUE.queue}), idle_since=float(i))
+            Agent(a, f"PJSIP/{a}", {QUEUE.queue: 0}, status=Status.AVAILABLE, idle_since=float(i))
             for i, a in enumerate(agent_ids)
         ]
+        queues = [QueueConfig(QUEUE.queue, ring_timeout=ring_timeout)]
         driver = self.driver(ami_port=ami_port, **driver_options)
-        engine = Engine(
-            driver,
-            RouterState.create(agents, ring_timeout=ring_timeout, id_prefix=secrets.token_hex(3)),
-        )
+        engine = Engine(driver, RouterState.create(agents, queues, id_prefix=secrets.token_hex(3)))
         async with engine.serving():
             yield engine

@@ -9,7 +9,7 @@ from tests.harness.pbx import PbxHarness
 from tests.harness.proxy import AmiProxy, Cut
 from tests.harness.until import eventually
 from tests.pbx.test_first_call import agent_channels, end_call, hear_each_other_for_a_second
-from vcc.core.routing import AgentActivity
+from vcc.core.agents import Status
 from vcc.engine import Engine
 from vcc.pbx.asterisk import AsteriskDriver
 from vcc.pbx.events import (
@@ -90,7 +90,7 @@ async def test_controller_reconnects_and_serves_calls_after_asterisk_restarts(
         await pbx.monitor.wait_for(ChannelEnteredBridge, uniqueid=enqueued.uniqueid)
         await agent.wait_for("CALL_RTPESTAB")
         await eventually(
-            lambda: engine.state.agents["1001"].activity is AgentActivity.ON_CALL,
+            lambda: engine.state.agents["1001"].status is Status.BUSY,
             what="agent on call",
         )
         await hear_each_other_for_a_second(pbx)

@@ -7,7 +7,7 @@ import asyncio
 from tests.harness.audio import assert_heard
 from tests.harness.pbx import MOH_HZ, PbxHarness
 from tests.harness.until import eventually
-from vcc.core.routing import AgentActivity
+from vcc.core.agents import Status
 from vcc.engine import Engine
 from vcc.pbx.events import (
     CallerEnqueued,
@@ -37,7 +37,10 @@ async def end_call(pbx: PbxHarness, engine: Engine, *extensions: str) -> None:
     for ext in ("2001", *extensions):
         await pbx.phones[ext].wait_for("CALL_CLOSED")
     await eventually(
-        lambda: all(a.activity is AgentActivity.IDLE for a in engine.state.agents.values()),
+        lambda: all(
+            a.status is Status.AVAILABLE and a.offer_id is None
+            for a in engine.state.agents.values()
+        ),
         what="all agents idle after the call",
     )
 
@@ -78,7 +81,7 @@ async def test_agent_phone_rings_first_then_caller_is_connected_with_audio_both_
 
         await caller.wait_for("CALL_RTPESTAB")
         await eventually(
-            lambda: engine.state.agents["1001"].activity is AgentActivity.ON_CALL,
+            lambda: engine.state.agents["1001"].status is Status.BUSY,
             what="agent on call",
         )
         await hear_each_other_for_a_second(pbx)
@@ -177,10 +180,7 @@ async def test_caller_hanging_up_while_agent_rings_stops_the_ringing(pbx: PbxHar
         await caller.hangup()
         await agent.wait_for("CALL_CLOSED")
         await eventually(
-            lambda: (
-                engine.state.agents["1001"].activity is AgentActivity.IDLE
-                and not engine.state.waiting
-            ),
+            lambda: engine.state.agents["1001"].offer_id is None and not engine.state.waiting,
             what="agent idle, nobody waiting",
         )
     assert agent.count("CALL_ESTABLISHED") == 0

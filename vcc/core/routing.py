@@ -1,37 +1,83 @@
-"""Agent-first routing of waiting callers: who rings next, and what happens after.
+"""The ACD core: which agent's phone rings for which waiting caller, and what follows.
 
-``handle(state, event) -> (state, commands)`` over frozen values. The engine feeds
-it PBX and API events translated to the ones below and carries out the commands.
-This is the seed of the ACD: one queue discipline (first come, first served, the
-longest-idle agent first) and the ring-next-agent loop; statuses with reason codes,
-skills and strategies build on it.
+``handle(state, event) -> (state, commands)`` over frozen values, with the time
+carried by the events (the core has no clock). The engine feeds it PBX and API
+events and carries out the commands.
+
+Routing rules, in the order they apply:
+
+1. Callers wait per queue, served by caller priority (higher first), then arrival.
+2. An agent may take a caller when their status takes queue offers (Available),
+   they have no offer ringing or connected, they serve the caller's queue, have the
+   queue's required skills, and have not already let this caller ring out.
+3. Among those, only agents at their best (lowest) priority for the queue ring, and
+   an agent is held for a queue they rank higher when it has a caller for them.
+4. The queue's strategy picks one: longest idle, round robin, fewest calls, best skill.
+
+An agent's status changes when they ask (checked against :mod:`vcc.core.agents`),
+when an interaction starts (Busy) and ends (Wrap-up, then Available or what they
+asked for meanwhile), and when they let too many offers ring out (Break, with the
+system's reason code).
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TypeVar
 
+from vcc.core.agents import (
+    ALLOWED,
+    SYSTEM,
+    RequestProblem,
+    Status,
+    StatusRequest,
+    StatusRules,
+    check_request,
+)
+from vcc.core.queues import (
+    Candidate,
+    Overflow,
+    OverflowToMessage,
+    OverflowToQueue,
+    QueueConfig,
+    pick,
+    qualifies,
+    skill_score,
+)
 
-class AgentActivity(enum.Enum):
-    IDLE = "idle"  # may be offered a caller
-    RINGING = "ringing"  # their phone rings with an offer
-    ON_CALL = "on-call"
-    AWAY = "away"  # not taking calls
+V = TypeVar("V")
+
+# How long past its ring timeout an unanswered offer may go without news from the
+# PBX before the router gives up on it (its outcome event was lost, e.g. in a
+# disconnect) and hangs the agent's leg up to be sure.
+OFFER_GRACE = 5.0
+
+
+def _frozen(d: Mapping[str, V]) -> Mapping[str, V]:
+    return MappingProxyType(dict(d))
 
 
 @dataclass(frozen=True)
 class Agent:
     id: str
     endpoint: str  # what the PBX dials, e.g. "PJSIP/1001"
-    queues: frozenset[str]
-    activity: AgentActivity = AgentActivity.IDLE
-    idle_since: float = 0.0
-    # An activity asked for while ringing or on a call: it applies when that ends.
-    after_offer: AgentActivity | None = None
+    queues: Mapping[str, int]  # queue → the agent's priority in it (lower rings first)
+    skills: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    status: Status = Status.LOGGED_OUT
+    reason: str | None = None
+    status_since: float = 0.0  # the console's timer counts from here
+    idle_since: float = 0.0  # for longest-idle: when the agent last became free
+    offer_id: str | None = None  # ringing or connected
+    requested: StatusRequest | None = None  # asked for during an interaction
+    wrap_up_until: float | None = None
+    missed_offers: int = 0  # unanswered offers in a row
+    calls_answered: int = 0
+
+    @property
+    def free_for_queue_calls(self) -> bool:
+        return self.status.takes_queue_offers and self.offer_id is None
 
 
 @dataclass(frozen=True)
@@ -40,7 +86,13 @@ class Caller:
     channel: str
     queue: str
     enqueued_at: float
-    tried: frozenset[str] = frozenset()  # agents that did not take this caller yet
+    priority: int = 0  # higher is served first
+    seq: int = 0  # arrival order, the last tie-break
+    tried: frozenset[str] = frozenset()  # agents who let this caller ring out
+
+    @property
+    def order(self) -> tuple[int, float, int]:
+        return (-self.priority, self.enqueued_at, self.seq)
 
 
 @dataclass(frozen=True)
@@ -48,40 +100,49 @@ class Offer:
     offer_id: str
     agent_id: str
     call_id: str
+    queue: str
     offered_at: float
     answered: bool = False
-
-
-# How long past the ring timeout an unanswered offer may go without news from the
-# PBX before the router gives up on it (its outcome event was lost, e.g. in a
-# disconnect) and hangs the agent's leg up to be sure.
-OFFER_GRACE = 5.0
-
-
-V = TypeVar("V")
-
-
-def _frozen(d: Mapping[str, V]) -> Mapping[str, V]:
-    return MappingProxyType(dict(d))
+    cancelled: bool = False  # the caller left while it rang: not the agent's miss
 
 
 @dataclass(frozen=True)
 class RouterState:
     agents: Mapping[str, Agent]
-    ring_timeout: float = 15.0
+    queues: Mapping[str, QueueConfig]
+    rules: StatusRules = field(default_factory=StatusRules)
     id_prefix: str = "vcc"
-    waiting: tuple[Caller, ...] = ()
+    waiting: tuple[Caller, ...] = ()  # kept sorted by Caller.order
     offers: Mapping[str, Offer] = field(default_factory=lambda: MappingProxyType({}))
+    last_agent: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     next_seq: int = 1
-    now: float = 0.0  # the latest Tick: the core has no clock of its own
+    now: float = 0.0  # the latest time an event told us
 
     @classmethod
     def create(
-        cls, agents: Iterable[Agent], *, ring_timeout: float = 15.0, id_prefix: str = "vcc"
+        cls,
+        agents: Iterable[Agent],
+        queues: Iterable[QueueConfig],
+        *,
+        rules: StatusRules | None = None,
+        id_prefix: str = "vcc",
     ) -> RouterState:
+        queue_map = {q.id: q for q in queues}
+        agent_map = {a.id: a for a in agents}
+        for agent in agent_map.values():
+            unknown = set(agent.queues) - set(queue_map)
+            if unknown:
+                raise ValueError(f"agent {agent.id} serves unknown queue(s) {sorted(unknown)}")
+        for queue in queue_map.values():
+            if (
+                isinstance(queue.overflow, OverflowToQueue)
+                and queue.overflow.queue not in queue_map
+            ):
+                raise ValueError(f"queue {queue.id} overflows into unknown {queue.overflow.queue}")
         return cls(
-            agents=MappingProxyType({a.id: a for a in agents}),
-            ring_timeout=ring_timeout,
+            agents=_frozen(agent_map),
+            queues=_frozen(queue_map),
+            rules=rules or StatusRules(),
             id_prefix=id_prefix,
         )
 
@@ -91,6 +152,14 @@ class RouterState:
     def caller(self, call_id: str) -> Caller | None:
         return next((c for c in self.waiting if c.call_id == call_id), None)
 
+    def position(self, call_id: str) -> int | None:
+        """1-based place of a waiting caller in their queue."""
+        caller = self.caller(call_id)
+        if caller is None:
+            return None
+        same_queue = [c for c in self.waiting if c.queue == caller.queue]
+        return same_queue.index(caller) + 1
+
 
 # -- events --------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -99,6 +168,7 @@ class CallerArrived:
     channel: str
     queue: str
     enqueued_at: float
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -109,6 +179,7 @@ class CallerLeft:
 @dataclass(frozen=True)
 class AgentAnswered:
     offer_id: str
+    at: float
 
 
 @dataclass(frozen=True)
@@ -127,10 +198,13 @@ class CallEnded:
 
 
 @dataclass(frozen=True)
-class AgentActivityChanged:
+class StatusRequested:
+    """An agent (or a supervisor for them) asks for a status."""
+
     agent_id: str
-    activity: AgentActivity
+    request: StatusRequest
     at: float
+    by: str
 
 
 @dataclass(frozen=True)
@@ -139,13 +213,7 @@ class Tick:
 
 
 Event = (
-    CallerArrived
-    | CallerLeft
-    | AgentAnswered
-    | OfferFailed
-    | CallEnded
-    | AgentActivityChanged
-    | Tick
+    CallerArrived | CallerLeft | AgentAnswered | OfferFailed | CallEnded | StatusRequested | Tick
 )
 
 
@@ -164,142 +232,411 @@ class RingAgent:
 
 @dataclass(frozen=True)
 class StopRinging:
-    """The caller went away while the agent's phone rang: hang up the agent's leg."""
+    """Hang up the agent's leg of an offer that must not be answered any more."""
 
     offer_id: str
 
 
-Command = RingAgent | StopRinging
+@dataclass(frozen=True)
+class StatusChanged:
+    """Record and announce: the agent is now in ``status`` (for analytics and WFM too)."""
+
+    agent_id: str
+    status: Status
+    reason: str | None
+    at: float
+    by: str
+
+
+@dataclass(frozen=True)
+class StatusRefused:
+    agent_id: str
+    request: StatusRequest
+    problem: RequestProblem
+
+
+@dataclass(frozen=True)
+class MoveCaller:
+    """The caller now waits in another queue (the PBX keeps VCC_QUEUE in step)."""
+
+    call_id: str
+    channel: str
+    queue: str
+    why: str
+
+
+@dataclass(frozen=True)
+class SendCallerAway:
+    """Play ``sound`` (None: the standard closed message) to the caller, then hang up."""
+
+    call_id: str
+    channel: str
+    sound: str | None
+    why: str
+
+
+Command = RingAgent | StopRinging | StatusChanged | StatusRefused | MoveCaller | SendCallerAway
 
 
 def handle(state: RouterState, event: Event) -> tuple[RouterState, list[Command]]:
-    """Apply one event; return the new state and what the PBX must do."""
-    commands: list[Command] = []
+    """Apply one event; return the new state and what the PBX and the store must do."""
+    out: list[Command] = []
+    at = event.now if isinstance(event, Tick) else getattr(event, "at", None)
+    if at is not None and at > state.now:
+        state = replace(state, now=at)
     match event:
         case CallerArrived():
-            if state.caller(event.call_id) is None and state.offer_for_call(event.call_id) is None:
-                caller = Caller(event.call_id, event.channel, event.queue, event.enqueued_at)
-                waiting = sorted((*state.waiting, caller), key=lambda c: c.enqueued_at)
-                state = replace(state, waiting=tuple(waiting))
+            state = _arrive(state, event, out)
         case CallerLeft():
-            state = replace(
-                state, waiting=tuple(c for c in state.waiting if c.call_id != event.call_id)
-            )
+            state = _forget_caller(state, event.call_id)
             offer = state.offer_for_call(event.call_id)
             if offer is not None and not offer.answered:
-                commands.append(StopRinging(offer.offer_id))
+                offers = {**state.offers, offer.offer_id: replace(offer, cancelled=True)}
+                state = replace(state, offers=_frozen(offers))
+                out.append(StopRinging(offer.offer_id))
         case AgentAnswered():
             offer = state.offers.get(event.offer_id)
             if offer is not None and not offer.answered:
-                state = _set_agent(state, offer.agent_id, activity=AgentActivity.ON_CALL)
-                state = replace(
-                    state,
-                    offers=_frozen({**state.offers, offer.offer_id: replace(offer, answered=True)}),
-                    waiting=tuple(c for c in state.waiting if c.call_id != offer.call_id),
-                )
+                state = _answered(state, offer, event.at, out)
         case OfferFailed():
             offer = state.offers.get(event.offer_id)
             if offer is not None and not offer.answered:
-                state = _fail_offer(state, offer, event.at)
+                state = _offer_failed(state, offer, event.at, out)
         case CallEnded():
             offer = state.offers.get(event.offer_id)
             if offer is not None and offer.answered:
-                state = _end_offer(state, offer, event.at)
+                state = _call_ended(state, offer, event.at, out)
             elif offer is not None:
-                state = _fail_offer(state, offer, event.at)
-        case AgentActivityChanged():
-            agent = state.agents.get(event.agent_id)
-            if agent is not None and agent.activity in (
-                AgentActivity.RINGING,
-                AgentActivity.ON_CALL,
-            ):
-                # asked for during an interaction: applies when it ends
-                state = _set_agent(state, agent.id, after_offer=event.activity)
-            elif agent is not None:
-                state = _set_agent(state, agent.id, activity=event.activity, idle_since=event.at)
+                state = _offer_failed(state, offer, event.at, out)
+        case StatusRequested():
+            state = _request_status(state, event, out)
         case Tick():
-            state = replace(state, now=event.now)
-            for offer in list(state.offers.values()):
-                if not offer.answered and event.now - offer.offered_at > (
-                    state.ring_timeout + OFFER_GRACE
-                ):
-                    commands.append(StopRinging(offer.offer_id))
-                    state = _fail_offer(state, offer, event.now)
-            # A caller every available agent has already refused starts a new round,
-            # at most once per tick, so unreachable phones cannot spin the loop.
-            state = replace(
-                state,
-                waiting=tuple(
-                    replace(c, tried=frozenset()) if c.tried and not _candidates(state, c) else c
-                    for c in state.waiting
-                ),
-            )
-    return _route(state, commands)
+            state = _tick(state, event.now, out)
+    return _route(state, out)
 
 
-def _route(state: RouterState, commands: list[Command]) -> tuple[RouterState, list[Command]]:
-    """Offer each waiting caller, oldest first, to the longest-idle agent who may take them."""
-    for caller in state.waiting:
-        if state.offer_for_call(caller.call_id) is not None:
-            continue
-        candidates = _candidates(state, caller)
-        if not candidates:
-            continue
-        agent = min(candidates, key=lambda a: (a.idle_since, a.id))
-        offer = Offer(f"{state.id_prefix}-{state.next_seq}", agent.id, caller.call_id, state.now)
-        state = _set_agent(state, agent.id, activity=AgentActivity.RINGING)
-        state = replace(
-            state,
-            offers=_frozen({**state.offers, offer.offer_id: offer}),
-            next_seq=state.next_seq + 1,
+# -- callers ---------------------------------------------------------------------------
+def _arrive(state: RouterState, event: CallerArrived, out: list[Command]) -> RouterState:
+    if state.caller(event.call_id) is not None or state.offer_for_call(event.call_id):
+        return state  # already known (a resync repeats what we saw)
+    state = replace(state, now=max(state.now, event.enqueued_at))
+    caller = Caller(
+        event.call_id,
+        event.channel,
+        event.queue,
+        event.enqueued_at,
+        event.priority,
+        seq=state.next_seq,
+    )
+    state = replace(state, next_seq=state.next_seq + 1)
+    queue = state.queues.get(event.queue)
+    if queue is None:
+        out.append(SendCallerAway(caller.call_id, caller.channel, None, "unknown-queue"))
+        return state
+    if not queue.join_when_empty and not _staffed(state, queue.id):
+        return _overflow(state, caller, queue, "no-agents", out)
+    waiting_here = sum(1 for c in state.waiting if c.queue == queue.id)
+    if queue.max_length is not None and waiting_here >= queue.max_length:
+        return _overflow(state, caller, queue, "queue-full", out)
+    return _enqueue(state, caller)
+
+
+def _enqueue(state: RouterState, caller: Caller) -> RouterState:
+    waiting = sorted((*state.waiting, caller), key=lambda c: c.order)
+    return replace(state, waiting=tuple(waiting))
+
+
+def _forget_caller(state: RouterState, call_id: str) -> RouterState:
+    return replace(state, waiting=tuple(c for c in state.waiting if c.call_id != call_id))
+
+
+def _overflow(
+    state: RouterState, caller: Caller, queue: QueueConfig, why: str, out: list[Command]
+) -> RouterState:
+    """Send a caller where the queue's overflow says. ``caller`` is not in ``waiting``."""
+    target: Overflow | None = queue.overflow
+    if isinstance(target, OverflowToQueue):
+        other = state.queues[target.queue]
+        full = other.max_length is not None and (
+            sum(1 for c in state.waiting if c.queue == other.id) >= other.max_length
         )
-        commands.append(
-            RingAgent(
-                offer.offer_id,
-                agent.id,
-                agent.endpoint,
-                caller.call_id,
-                caller.channel,
-                state.ring_timeout,
-            )
-        )
-    return state, commands
+        closed = not other.join_when_empty and not _staffed(state, other.id)
+        if not (full or closed):
+            moved = replace(caller, queue=other.id, enqueued_at=state.now, tried=frozenset())
+            out.append(MoveCaller(caller.call_id, caller.channel, other.id, why))
+            return _enqueue(state, moved)
+        target = other.overflow if isinstance(other.overflow, OverflowToMessage) else None
+    sound = target.sound if isinstance(target, OverflowToMessage) else None
+    out.append(SendCallerAway(caller.call_id, caller.channel, sound, why))
+    return state
 
 
-def _candidates(state: RouterState, caller: Caller) -> list[Agent]:
-    return [
-        a
-        for a in state.agents.values()
-        if a.activity is AgentActivity.IDLE
-        and caller.queue in a.queues
-        and a.id not in caller.tried
-    ]
+def _staffed(state: RouterState, queue: str) -> bool:
+    """Is any agent of the queue logged in (whatever their status)?"""
+    return any(
+        queue in a.queues and a.status is not Status.LOGGED_OUT for a in state.agents.values()
+    )
 
 
-def _set_agent(state: RouterState, agent_id: str, **changes: object) -> RouterState:
-    agent = replace(state.agents[agent_id], **changes)  # type: ignore[arg-type]
-    return replace(state, agents=_frozen({**state.agents, agent_id: agent}))
+# -- agents ----------------------------------------------------------------------------
+def _set_status(
+    state: RouterState,
+    agent: Agent,
+    status: Status,
+    reason: str | None,
+    at: float,
+    by: str,
+    out: list[Command],
+    **changes: object,
+) -> RouterState:
+    assert status is agent.status or status in ALLOWED[agent.status], (agent.status, status)
+    becomes_free = status is Status.AVAILABLE and agent.status is not Status.AVAILABLE
+    updated = replace(
+        agent,
+        status=status,
+        reason=reason,
+        status_since=at if (status, reason) != (agent.status, agent.reason) else agent.status_since,
+        idle_since=at if becomes_free else agent.idle_since,
+        **changes,  # type: ignore[arg-type]
+    )
+    if (status, reason) != (agent.status, agent.reason):
+        out.append(StatusChanged(agent.id, status, reason, at, by))
+    state = replace(state, agents=_frozen({**state.agents, agent.id: updated}))
+    if status is Status.LOGGED_OUT:
+        state = _leave_empty_queues(state, updated, out)
+    return state
 
 
-def _fail_offer(state: RouterState, offer: Offer, at: float) -> RouterState:
-    """The agent did not take the caller: free the agent, remember not to re-offer them."""
-    state = _end_offer(state, offer, at)
-    return replace(
+def _update_agent(state: RouterState, agent: Agent, **changes: object) -> RouterState:
+    updated = replace(agent, **changes)  # type: ignore[arg-type]
+    return replace(state, agents=_frozen({**state.agents, agent.id: updated}))
+
+
+def _request_status(state: RouterState, event: StatusRequested, out: list[Command]) -> RouterState:
+    agent = state.agents.get(event.agent_id)
+    if agent is None:
+        return state
+    request = event.request
+    problem = check_request(state.rules, agent.status, request)
+    if problem is not None:
+        out.append(StatusRefused(agent.id, request, problem))
+        return state
+    if agent.offer_id is not None:
+        # Ringing or on a call: the change applies when the interaction is over.
+        return _update_agent(state, agent, requested=request)
+    return _set_status(
+        state, agent, request.status, request.reason, event.at, event.by, out,
+        requested=None, wrap_up_until=None,
+    )  # fmt: skip
+
+
+def _next_status(agent: Agent) -> StatusRequest:
+    """Where an agent goes when an interaction (and its wrap-up) is over."""
+    return agent.requested or StatusRequest(Status.AVAILABLE)
+
+
+def _leave_empty_queues(state: RouterState, agent: Agent, out: list[Command]) -> RouterState:
+    """The last agent of a leave-when-empty queue logged out: its callers go on."""
+    for queue_id in agent.queues:
+        queue = state.queues[queue_id]
+        if not queue.leave_when_empty or _staffed(state, queue_id):
+            continue
+        leaving = [
+            c for c in state.waiting if c.queue == queue_id and not state.offer_for_call(c.call_id)
+        ]
+        for caller in leaving:
+            state = _forget_caller(state, caller.call_id)
+            state = _overflow(state, caller, queue, "no-agents", out)
+    return state
+
+
+# -- offers ----------------------------------------------------------------------------
+def _answered(state: RouterState, offer: Offer, at: float, out: list[Command]) -> RouterState:
+    agent = state.agents[offer.agent_id]
+    offers = {**state.offers, offer.offer_id: replace(offer, answered=True)}
+    state = replace(state, offers=_frozen(offers))
+    state = _forget_caller(state, offer.call_id)
+    return _set_status(
+        state, agent, Status.BUSY, None, at, SYSTEM, out,
+        missed_offers=0, calls_answered=agent.calls_answered + 1,
+    )  # fmt: skip
+
+
+def _drop_offer(state: RouterState, offer: Offer) -> RouterState:
+    offers = {k: v for k, v in state.offers.items() if k != offer.offer_id}
+    state = replace(state, offers=_frozen(offers))
+    agent = state.agents[offer.agent_id]
+    return _update_agent(state, agent, offer_id=None)
+
+
+def _offer_failed(state: RouterState, offer: Offer, at: float, out: list[Command]) -> RouterState:
+    """The agent did not take the caller: free the agent, don't re-offer them this caller."""
+    state = _drop_offer(state, offer)
+    state = replace(
         state,
         waiting=tuple(
             replace(c, tried=c.tried | {offer.agent_id}) if c.call_id == offer.call_id else c
             for c in state.waiting
         ),
     )
-
-
-def _end_offer(state: RouterState, offer: Offer, at: float) -> RouterState:
-    offers = {k: v for k, v in state.offers.items() if k != offer.offer_id}
     agent = state.agents[offer.agent_id]
-    state = replace(state, offers=_frozen(offers))
-    if agent.after_offer is not None and agent.after_offer is not AgentActivity.IDLE:
-        return _set_agent(state, agent.id, activity=agent.after_offer, after_offer=None)
-    idle_since = at if offer.answered else agent.idle_since
-    return _set_agent(
-        state, agent.id, activity=AgentActivity.IDLE, idle_since=idle_since, after_offer=None
+    missed = agent.missed_offers if offer.cancelled else agent.missed_offers + 1
+    if missed >= state.rules.max_missed_offers and agent.status.takes_queue_offers:
+        return _set_status(
+            state, agent, Status.BREAK, state.rules.missed_offers_code, at, SYSTEM, out,
+            missed_offers=0, requested=None,
+        )  # fmt: skip
+    state = _update_agent(state, agent, missed_offers=missed)
+    if agent.requested is not None:
+        agent = state.agents[agent.id]
+        request = agent.requested
+        assert request is not None
+        return _set_status(state, agent, request.status, request.reason, at, agent.id, out,
+                           requested=None)  # fmt: skip
+    return state
+
+
+def _call_ended(state: RouterState, offer: Offer, at: float, out: list[Command]) -> RouterState:
+    state = _drop_offer(state, offer)
+    agent = state.agents[offer.agent_id]
+    queue = state.queues.get(offer.queue)
+    if queue is not None and queue.wrap_up > 0:
+        return _set_status(
+            state, agent, Status.WRAP_UP, None, at, SYSTEM, out, wrap_up_until=at + queue.wrap_up
+        )
+    after = _next_status(agent)
+    return _set_status(state, agent, after.status, after.reason, at, SYSTEM, out, requested=None)
+
+
+def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
+    state = replace(state, now=max(state.now, now))
+    for agent in list(state.agents.values()):
+        if (
+            agent.status is Status.WRAP_UP
+            and agent.wrap_up_until is not None
+            and (now >= agent.wrap_up_until)
+        ):
+            after = _next_status(agent)
+            state = _set_status(
+                state, agent, after.status, after.reason, now, SYSTEM, out,
+                requested=None, wrap_up_until=None,
+            )  # fmt: skip
+    for offer in list(state.offers.values()):
+        timeout = state.queues[offer.queue].ring_timeout if offer.queue in state.queues else 0
+        if not offer.answered and now - offer.offered_at > timeout + OFFER_GRACE:
+            out.append(StopRinging(offer.offer_id))
+            state = _offer_failed(state, offer, now, out)
+    for caller in state.waiting:
+        queue = state.queues[caller.queue]
+        if (
+            queue.max_wait is not None
+            and now - caller.enqueued_at >= queue.max_wait
+            and state.offer_for_call(caller.call_id) is None
+        ):
+            state = _forget_caller(state, caller.call_id)
+            state = _overflow(state, caller, queue, "max-wait", out)
+    # A caller every possible agent has let ring out starts a new round, at most once
+    # per tick, so phones that fail at once cannot spin the loop.
+    return replace(
+        state,
+        waiting=tuple(
+            replace(c, tried=frozenset())
+            if c.tried
+            and not _eligible_agents(state, c, ignore_tried=False)
+            and _eligible_agents(state, c, ignore_tried=True)
+            else c
+            for c in state.waiting
+        ),
     )
+
+
+# -- routing ---------------------------------------------------------------------------
+def _eligible(
+    state: RouterState, agent: Agent, caller: Caller, *, ignore_tried: bool = False
+) -> bool:
+    queue = state.queues[caller.queue]
+    return (
+        agent.free_for_queue_calls
+        and caller.queue in agent.queues
+        and (ignore_tried or agent.id not in caller.tried)
+        and qualifies(agent.skills, queue.required_skills)
+    )
+
+
+def _eligible_agents(state: RouterState, caller: Caller, *, ignore_tried: bool) -> list[Agent]:
+    return [
+        a for a in state.agents.values() if _eligible(state, a, caller, ignore_tried=ignore_tried)
+    ]
+
+
+def _route(state: RouterState, out: list[Command]) -> tuple[RouterState, list[Command]]:
+    """Offer waiting callers to free agents until no more offers can be made."""
+    while True:
+        free = [a for a in state.agents.values() if a.free_for_queue_calls]
+        if not free or not state.waiting:
+            return state, out
+        offered = {o.call_id for o in state.offers.values()}
+        unoffered = [c for c in state.waiting if c.call_id not in offered]
+        # Each free agent's best rank among the queues that have a caller for them:
+        # an agent is kept for that queue rather than rung for one they rank lower.
+        best_rank: dict[str, int] = {}
+        for agent in free:
+            ranks = [agent.queues[c.queue] for c in unoffered if _eligible(state, agent, c)]
+            if ranks:
+                best_rank[agent.id] = min(ranks)
+        made_offer = False
+        for caller in unoffered:
+            candidates = [
+                a
+                for a in free
+                if a.id in best_rank
+                and state.agents[a.id].free_for_queue_calls
+                and _eligible(state, state.agents[a.id], caller)
+                and a.queues[caller.queue] == best_rank[a.id]
+            ]
+            if not candidates:
+                continue
+            top = min(a.queues[caller.queue] for a in candidates)
+            candidates = [a for a in candidates if a.queues[caller.queue] == top]
+            state = _offer(state, caller, candidates, out)
+            made_offer = True
+        if not made_offer:
+            return state, out
+
+
+def _offer(
+    state: RouterState, caller: Caller, candidates: list[Agent], out: list[Command]
+) -> RouterState:
+    queue = state.queues[caller.queue]
+    chosen_id = pick(
+        queue.strategy,
+        [
+            Candidate(
+                a.id, a.idle_since, a.calls_answered, skill_score(a.skills, queue.required_skills)
+            )
+            for a in candidates
+        ],
+        state.last_agent.get(queue.id),
+    )
+    agent = state.agents[chosen_id]
+    offer = Offer(
+        f"{state.id_prefix}-{state.next_seq}", agent.id, caller.call_id, queue.id, state.now
+    )
+    state = replace(
+        state,
+        offers=_frozen({**state.offers, offer.offer_id: offer}),
+        last_agent=_frozen({**state.last_agent, queue.id: agent.id}),
+        next_seq=state.next_seq + 1,
+    )
+    state = _update_agent(state, agent, offer_id=offer.offer_id)
+    out.append(
+        RingAgent(
+            offer.offer_id,
+            agent.id,
+            agent.endpoint,
+            caller.call_id,
+            caller.channel,
+            queue.ring_timeout,
+        )
+    )
+    return state

@@ -72,7 +72,10 @@ def _enqueued(m: Headers) -> PbxEvent | None:
         enqueued_at = float(m["Enqueued"])
     except ValueError:
         enqueued_at = _at(m)
-    return CallerEnqueued(_at(m), m["Queue"], m["CallerChannel"], m["CallerUniqueid"], enqueued_at)
+    priority = int(m["Priority"]) if m["Priority"].isdecimal() else 0
+    return CallerEnqueued(
+        _at(m), m["Queue"], m["CallerChannel"], m["CallerUniqueid"], enqueued_at, priority
+    )
 
 
 def _originate(m: Headers) -> PbxEvent | None:

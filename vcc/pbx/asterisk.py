@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 Connect = Callable[[], Awaitable[tuple[asyncio.BaseTransport, AMIProtocol]]]
 # Variables read back from waiting callers after a reconnect.
-RESYNC_VARIABLES = ("VCC_QUEUE", "VCC_ENQUEUED")
+RESYNC_VARIABLES = ("VCC_QUEUE", "VCC_ENQUEUED", "VCC_PRIORITY")
 BOOT_TIMEOUT = 60.0
 
 
@@ -313,6 +313,12 @@ class AsteriskDriver:
             return True
         snapshot = await self.snapshot()
         return snapshot.channel(channel_id) is not None
+
+    async def redirect(self, channel: str, context: str) -> None:
+        await self._call(
+            {"Action": "Redirect", "Channel": channel, "Context": context, "Exten": "s",
+             "Priority": "1"}
+        )  # fmt: skip
 
     async def hangup(self, channel: str) -> None:
         await self._call({"Action": "Hangup", "Channel": channel})

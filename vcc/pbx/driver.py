@@ -34,6 +34,9 @@ class PbxDriver(Protocol):
 
     async def hangup(self, channel: str) -> None: ...
 
+    async def redirect(self, channel: str, context: str) -> None:
+        """Send a channel to ``context``, extension ``s``, priority 1."""
+
     async def set_variable(self, channel: str, name: str, value: str) -> None: ...
 
     async def get_variable(self, channel: str, name: str) -> str | None: ...

@@ -82,6 +82,7 @@ class CallerEnqueued(PbxEvent):
     channel: str
     uniqueid: str
     enqueued_at: float
+    priority: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,93 @@
+"""Queues as the admin configures them, skills, and the strategies that pick an agent.
+
+Pure values and functions; the router uses them to choose among the agents who may
+take a caller.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+class Strategy(enum.Enum):
+    LONGEST_IDLE = "longest_idle"  # the default: the agent idle longest rings first
+    ROUND_ROBIN = "round_robin"  # in turn, starting after the agent who rang last
+    FEWEST_CALLS = "fewest_calls"  # the agent who answered fewest calls
+    BEST_SKILL = "best_skill"  # the highest levels in the queue's skills
+
+
+@dataclass(frozen=True)
+class OverflowToQueue:
+    queue: str
+
+
+@dataclass(frozen=True)
+class OverflowToMessage:
+    """Play a message to the caller, then hang up."""
+
+    sound: str
+
+
+Overflow = OverflowToQueue | OverflowToMessage
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    id: str
+    strategy: Strategy = Strategy.LONGEST_IDLE
+    ring_timeout: float = 15.0
+    wrap_up: float = 0.0  # seconds of wrap-up after each call; 0: back to available at once
+    max_wait: float | None = None  # then the caller overflows
+    max_length: int | None = None  # callers waiting at most; more overflow at once
+    overflow: Overflow | None = None  # None: the caller hears the "closed" message
+    join_when_empty: bool = True  # may callers join while no agent is logged in?
+    leave_when_empty: bool = False  # do waiting callers leave when the last agent logs out?
+    required_skills: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        if self.ring_timeout <= 0:
+            raise ValueError("ring_timeout must be positive")
+        if self.max_wait is not None and self.max_wait <= 0:
+            raise ValueError("max_wait must be positive")
+        if self.max_length is not None and self.max_length < 1:
+            raise ValueError("max_length must be at least 1")
+        if isinstance(self.overflow, OverflowToQueue) and self.overflow.queue == self.id:
+            raise ValueError("a queue cannot overflow into itself")
+
+
+def qualifies(skills: Mapping[str, int], required: Mapping[str, int]) -> bool:
+    """Has the agent every skill the queue requires, at least at the required level?"""
+    return all(skills.get(skill, 0) >= level for skill, level in required.items())
+
+
+def skill_score(skills: Mapping[str, int], required: Mapping[str, int]) -> int:
+    """How well an agent matches a queue: the sum of their levels in its skills."""
+    return sum(skills.get(skill, 0) for skill in required)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What a strategy needs to know of an agent who may take the caller."""
+
+    agent_id: str
+    idle_since: float
+    calls_answered: int
+    skill_score: int
+
+
+def pick(strategy: Strategy, candidates: Sequence[Candidate], last_agent: str | None) -> str:
+    """The agent to ring, among ``candidates`` (non-empty). Ties go to the longest idle,
+    then to the smallest id, so every choice is deterministic."""
+    assert candidates, "pick() needs at least one candidate"
+    if strategy is Strategy.ROUND_ROBIN:
+        ids = sorted(c.agent_id for c in candidates)
+        after = [a for a in ids if last_agent is not None and a > last_agent]
+        return (after or ids)[0]
+    if strategy is Strategy.FEWEST_CALLS:
+        return min(candidates, key=lambda c: (c.calls_answered, c.idle_since, c.agent_id)).agent_id
+    if strategy is Strategy.BEST_SKILL:
+        return min(candidates, key=lambda c: (-c.skill_score, c.idle_since, c.agent_id)).agent_id
+    return min(candidates, key=lambda c: (c.idle_since, c.agent_id)).agent_id
