@@ -17,6 +17,7 @@ from vcc.errors import PbxError
 from vcc.pbx.driver import PbxDriver
 from vcc.pbx.events import (
     CallerEnqueued,
+    CallerHearsMusic,
     ChannelCreated,
     ChannelHungUp,
     ChannelState,
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 CONNECT_CONTEXT = "vcc-connect"
 WAIT_CONTEXT = "vcc-wait"
 AWAY_CONTEXT = "vcc-away"
+ANNOUNCE_CONTEXT = "vcc-announce"
+MESSAGE_CONTEXT = "vcc-message"
+# A waiting caller is in one of these (music, or hearing something from the queue).
+WAITING_CONTEXTS = frozenset({WAIT_CONTEXT, ANNOUNCE_CONTEXT, MESSAGE_CONTEXT})
 
 Input = PbxEvent | routing.Event
 
@@ -133,6 +138,16 @@ class Engine:
                     await self.driver.set_variable(
                         command.channel, "VCC_ENQUEUED", f"{self.state.now:.0f}"
                     )
+                case routing.AnnouncePosition():
+                    minutes = "" if command.wait is None else str(max(1, round(command.wait / 60)))
+                    await self.driver.set_variable(
+                        command.channel, "VCC_AHEAD", str(command.position - 1)
+                    )
+                    await self.driver.set_variable(command.channel, "VCC_EWT_MINUTES", minutes)
+                    await self.driver.redirect(command.channel, ANNOUNCE_CONTEXT)
+                case routing.PlayMessage():
+                    await self.driver.set_variable(command.channel, "VCC_SOUND", command.sound)
+                    await self.driver.redirect(command.channel, MESSAGE_CONTEXT)
                 case routing.SendCallerAway():
                     if command.sound is not None:
                         await self.driver.set_variable(command.channel, "VCC_SOUND", command.sound)
@@ -168,6 +183,8 @@ class Engine:
                         event.priority,
                     )
                 ]
+            case CallerHearsMusic():
+                return [routing.CallerBackToMusic(event.uniqueid)]
             case ChannelCreated():
                 self.channel_names[event.uniqueid] = event.channel
             case ChannelStateChanged(state=ChannelState.UP) if event.uniqueid in state.offers:
@@ -196,7 +213,7 @@ class Engine:
         events: list[routing.Event] = []
         for channel in snapshot.channels:
             queue = channel.variables.get("VCC_QUEUE")
-            if channel.context == WAIT_CONTEXT and queue:
+            if channel.context in WAITING_CONTEXTS and queue:
                 with contextlib.suppress(ValueError):
                     enqueued = float(channel.variables.get("VCC_ENQUEUED", event.at))
                     priority = int(channel.variables.get("VCC_PRIORITY", "0"))

@@ -11,6 +11,11 @@ from vcc.errors import InvalidInput
 _EXTENSION = re.compile(r"[0-9]{2,15}")
 # Names the admin picks for queues, instances, music classes: a safe slug.
 _SLUG = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+# Sounds Asterisk plays: relative names under its sounds directory, no extension.
+# No '..', no '/' at the start, none of Playback's separators ('&', ',', '|').
+_SOUND = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}(/[a-z0-9][a-z0-9_-]{0,63}){0,3}")
+# One DTMF key.
+_DTMF = re.compile(r"[0-9*#]")
 # SIP/PJSIP secrets go into pjsip.conf: no spaces, quotes, semicolons or newlines.
 _SECRET = re.compile(r"[A-Za-z0-9_.~+/-]{8,128}")
 
@@ -32,6 +37,23 @@ def slug(value: str, *, what: str = "name") -> str:
             f"{what} {value!r} is not valid",
             hint="start with a letter; use at most 32 of a-z, 0-9, '_' and '-'",
         )
+    return value
+
+
+def sound(value: str, *, what: str = "sound") -> str:
+    """A sound name as Playback takes it: e.g. ``custom/welcome`` (no extension)."""
+    if not _SOUND.fullmatch(value):
+        raise InvalidInput(
+            f"{what} {value!r} is not a valid sound name",
+            hint="use lowercase letters, digits, '_' and '-', with '/' between folders "
+            "and no file extension (e.g. custom/welcome)",
+        )
+    return value
+
+
+def dtmf(value: str, *, what: str = "DTMF key") -> str:
+    if not _DTMF.fullmatch(value):
+        raise InvalidInput(f"{what} {value!r} is not valid", hint="use one of 0-9, * or #")
     return value
 
 

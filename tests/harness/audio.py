@@ -47,3 +47,39 @@ def assert_heard(
         f"{path.parent.name} heard {got:.0f} Hz between {start} and {end} s, "
         f"expected {expected_hz:.0f} Hz"
     )
+
+
+def heard_somewhere(
+    path: Path, expected_hz: float, *, window: float = 0.3, tolerance_hz: float = 30.0
+) -> bool:
+    """Did the phone hear ``expected_hz`` as the dominant tone in any stretch?"""
+    samples, rate = read_wav(path)
+    step = int(window * rate)
+    for start in range(0, len(samples) - step, step // 2):
+        segment = samples[start : start + step]
+        if np.abs(segment).mean() < 50:  # silence
+            continue
+        spectrum = np.abs(np.fft.rfft(segment * np.hanning(len(segment))))
+        spectrum[0] = 0.0
+        if abs(np.argmax(spectrum) * rate / len(segment) - expected_hz) <= tolerance_hz:
+            return True
+    return False
+
+
+def best_match(recording: Path, reference: Path) -> float:
+    """How closely ``reference`` (e.g. a prompt) appears anywhere in ``recording``:
+    the peak normalised cross-correlation, 1.0 for an exact copy, near 0 for none."""
+    heard, _ = read_wav(recording)
+    ref, _ = read_wav(reference)
+    loud = np.flatnonzero(np.abs(ref) > 100)  # the prompt without silence around it
+    ref = ref[loud[0] : loud[-1] + 1] if len(loud) else ref[:0]
+    if len(ref) == 0 or len(heard) < len(ref):
+        return 0.0
+    n = 1 << (len(heard) + len(ref)).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(heard, n) * np.conj(np.fft.rfft(ref, n)), n)[: len(heard)]
+    # energy of each stretch of ``heard`` as long as ``ref``, for the normalisation
+    energy = np.convolve(heard**2, np.ones(len(ref)), mode="full")[
+        len(ref) - 1 : len(heard) + len(ref) - 1
+    ]
+    scores = corr / (np.sqrt(np.maximum(energy, 1e-9)) * np.linalg.norm(ref))
+    return float(np.max(scores))

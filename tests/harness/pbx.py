@@ -8,16 +8,19 @@ import secrets
 import sys
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from tests.harness.phones import Phone
 from tests.harness.until import eventually
 from vcc.config import PbxPorts, Settings, load_settings
-from vcc.core.agents import Status
+from vcc.core.agents import Status, StatusRules
+from vcc.core.ivr import IvrMenu, PlayAndHangUp, ToQueue
 from vcc.core.queues import QueueConfig
 from vcc.core.routing import Agent, RouterState
 from vcc.engine import Engine
 from vcc.localpbx import install as installer
+from vcc.localpbx.audio import write_tone
 from vcc.localpbx.instance import LocalAsterisk
 from vcc.localpbx.spec import Endpoint, EndpointRole, PbxSpec, QueueNumber
 from vcc.pbx.asterisk import AsteriskDriver
@@ -27,7 +30,27 @@ E = TypeVar("E", bound=PbxEvent)
 
 TEST_PORTS = PbxPorts(sip=25060, ami=25038, rtp_start=26000, rtp_end=26499)
 QUEUE = QueueNumber("7000", "support")
+SALES = QueueNumber("7001", "sales")
 MOH_HZ = 330.0
+
+# Sounds the tests give the PBX: tones, so what a caller heard can be told apart.
+TEST_SOUNDS = {
+    "prompt": 700.0,  # the IVR menu's prompt
+    "invalid": 850.0,  # "that key is not valid"
+    "goodbye": 900.0,  # the IVR gives up
+    "full": 1500.0,  # overflow message
+    "periodic": 750.0,  # a queue's periodic message
+}
+MENU = IvrMenu(
+    "main",
+    "vcc-test/prompt",
+    {"1": ToQueue(QUEUE.queue), "2": ToQueue(SALES.queue, priority=5)},
+    extension="7100",
+    timeout=3,
+    attempts=2,
+    invalid_sound="vcc-test/invalid",
+    on_failure=PlayAndHangUp("vcc-test/goodbye"),
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +103,9 @@ class PbxHarness:
     def __init__(self, settings: Settings, *, phone_port_base: int = 25100) -> None:
         runtime = installer.install(settings, lambda m: print(f"[harness] {m}", file=sys.stderr))
         spec = PbxSpec(
-            endpoints=tuple(Endpoint(p.extension, p.role) for p in PHONES), queues=(QUEUE,)
+            endpoints=tuple(Endpoint(p.extension, p.role) for p in PHONES),
+            queues=(QUEUE, SALES),
+            menus=(MENU,),
         )
         self.settings = settings
         self.asterisk = LocalAsterisk(settings, runtime, spec)
@@ -98,6 +123,9 @@ class PbxHarness:
 
     async def start(self) -> None:
         self.asterisk.stop()  # a run that was killed may have left one behind
+        sounds = self.asterisk.runtime.host_path(PurePosixPath("/usr/share/asterisk/sounds"))
+        for name, hz in TEST_SOUNDS.items():
+            write_tone(sounds / "vcc-test" / f"{name}.wav", hz, 1.0)
         self.asterisk.start()
         for index, plan in enumerate(PHONES):
             if plan.tone_hz is None:
@@ -129,6 +157,17 @@ class PbxHarness:
             await phone.stop()
         self.asterisk.stop()
 
+    def prompt_as_wav(self, name: str) -> Path:
+        """One of Asterisk's own prompts, decoded by Asterisk to a WAV the tests can read."""
+        inner = self.asterisk.base / "reference" / f"{name.replace('/', '-')}.wav"
+        target = self.asterisk.runtime.host_path(inner)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source = f"/usr/share/asterisk/sounds/en_US_f_Allison/{name}.gsm"
+            self.asterisk.cli(f"file convert {source} {inner}")
+        assert target.exists(), f"Asterisk could not convert {name}"
+        return target
+
     def driver(self, *, ami_port: int | None = None, **options: object) -> AsteriskDriver:
         """vcc's AMI driver for this PBX (through another port, e.g. a fault proxy)."""
         ami = self.asterisk.ami_settings()
@@ -154,22 +193,36 @@ class PbxHarness:
     @contextlib.asynccontextmanager
     async def controller(
         self,
-        agent_ids: Iterable[str],
+        agents: Iterable[str | Agent],
         *,
+        queues: Iterable[QueueConfig] | None = None,
         ring_timeout: float = 10.0,
+        rules: StatusRules | None = None,
         ami_port: int | None = None,
         **driver_options: object,
     ) -> AsyncIterator[Engine]:
-        """A vcc controller (driver + engine) serving ``agent_ids`` for the test queue.
+        """A vcc controller (driver + engine) for ``agents`` (ids, or agents in full).
 
-        The agents are listed longest-idle first, so that is the order they are offered.
+        An id stands for an Available agent of the support queue. The agents are listed
+        longest-idle first, so that is the order they are offered.
         """
-        agents = [
-            Agent(a, f"PJSIP/{a}", {QUEUE.queue: 0}, status=Status.AVAILABLE, idle_since=float(i))
-            for i, a in enumerate(agent_ids)
+        agent_list = [
+            replace(
+                a if isinstance(a, Agent) else Agent(a, f"PJSIP/{a}", {QUEUE.queue: 0}),
+                idle_since=float(i),
+                status=a.status if isinstance(a, Agent) else Status.AVAILABLE,
+            )
+            for i, a in enumerate(agents)
         ]
-        queues = [QueueConfig(QUEUE.queue, ring_timeout=ring_timeout)]
+        if queues is None:
+            queues = [
+                QueueConfig(QUEUE.queue, ring_timeout=ring_timeout),
+                QueueConfig(SALES.queue, ring_timeout=ring_timeout),
+            ]
         driver = self.driver(ami_port=ami_port, **driver_options)
-        engine = Engine(driver, RouterState.create(agents, queues, id_prefix=secrets.token_hex(3)))
+        engine = Engine(
+            driver,
+            RouterState.create(agent_list, queues, rules=rules, id_prefix=secrets.token_hex(3)),
+        )
         async with engine.serving():
             yield engine

@@ -32,16 +32,17 @@ def agent_channels(pbx: PbxHarness, extension: str) -> list[ChannelCreated]:
 
 
 async def end_call(pbx: PbxHarness, engine: Engine, *extensions: str) -> None:
-    """The caller hangs up; every phone's call closes; every agent is idle again."""
+    """The caller hangs up; every phone's call closes; those agents are free again."""
     await pbx.phones["2001"].hangup()
     for ext in ("2001", *extensions):
         await pbx.phones[ext].wait_for("CALL_CLOSED")
     await eventually(
         lambda: all(
-            a.status is Status.AVAILABLE and a.offer_id is None
-            for a in engine.state.agents.values()
+            engine.state.agents[ext].status is not Status.BUSY
+            and engine.state.agents[ext].offer_id is None
+            for ext in extensions
         ),
-        what="all agents idle after the call",
+        what=f"agents {extensions} free after the call",
     )
 
 

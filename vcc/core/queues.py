@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from vcc import validate
+
 
 class Strategy(enum.Enum):
     LONGEST_IDLE = "longest_idle"  # the default: the agent idle longest rings first
@@ -30,6 +32,9 @@ class OverflowToMessage:
 
     sound: str
 
+    def __post_init__(self) -> None:
+        validate.sound(self.sound, what="overflow message")
+
 
 Overflow = OverflowToQueue | OverflowToMessage
 
@@ -46,6 +51,12 @@ class QueueConfig:
     join_when_empty: bool = True  # may callers join while no agent is logged in?
     leave_when_empty: bool = False  # do waiting callers leave when the last agent logs out?
     required_skills: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    # What callers hear while waiting, played by the PBX when the router says so.
+    announce_position_every: float | None = None  # position and estimated wait
+    announce_only_when_improved: bool = False  # skip when the position did not improve
+    periodic_message: str | None = None  # a sound (e.g. a custom recording)
+    periodic_message_every: float | None = None
+    default_handle_time: float = 180.0  # for the wait estimate until calls are measured
 
     def __post_init__(self) -> None:
         if self.ring_timeout <= 0:
@@ -56,6 +67,14 @@ class QueueConfig:
             raise ValueError("max_length must be at least 1")
         if isinstance(self.overflow, OverflowToQueue) and self.overflow.queue == self.id:
             raise ValueError("a queue cannot overflow into itself")
+        for every in (self.announce_position_every, self.periodic_message_every):
+            if every is not None and every < 5:
+                raise ValueError("announcements can repeat every 5 s at the most")
+        if (self.periodic_message is None) != (self.periodic_message_every is None):
+            raise ValueError("a periodic message needs both a sound and an interval")
+        validate.slug(self.id, what="queue id")
+        if self.periodic_message is not None:
+            validate.sound(self.periodic_message, what="periodic message")
 
 
 def qualifies(skills: Mapping[str, int], required: Mapping[str, int]) -> bool:

@@ -36,6 +36,7 @@ from vcc.core.agents import (
     StatusRules,
     check_request,
 )
+from vcc.core.ewt import average_handle_time, estimate_wait, remember_handle_time
 from vcc.core.queues import (
     Candidate,
     Overflow,
@@ -89,6 +90,10 @@ class Caller:
     priority: int = 0  # higher is served first
     seq: int = 0  # arrival order, the last tie-break
     tried: frozenset[str] = frozenset()  # agents who let this caller ring out
+    next_announce_at: float | None = None
+    last_announced: int | None = None  # the position the caller was last told
+    next_message_at: float | None = None
+    hearing_music: bool = True  # not in the middle of an announcement or a message
 
     @property
     def order(self) -> tuple[int, float, int]:
@@ -102,8 +107,12 @@ class Offer:
     call_id: str
     queue: str
     offered_at: float
-    answered: bool = False
+    answered_at: float | None = None
     cancelled: bool = False  # the caller left while it rang: not the agent's miss
+
+    @property
+    def answered(self) -> bool:
+        return self.answered_at is not None
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,9 @@ class RouterState:
     waiting: tuple[Caller, ...] = ()  # kept sorted by Caller.order
     offers: Mapping[str, Offer] = field(default_factory=lambda: MappingProxyType({}))
     last_agent: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    handle_times: Mapping[str, tuple[float, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
     next_seq: int = 1
     now: float = 0.0  # the latest time an event told us
 
@@ -152,6 +164,19 @@ class RouterState:
     def caller(self, call_id: str) -> Caller | None:
         return next((c for c in self.waiting if c.call_id == call_id), None)
 
+    def estimated_wait(self, queue_id: str, position: int) -> float:
+        """Seconds the caller at ``position`` in ``queue_id`` can expect to wait."""
+        queue = self.queues[queue_id]
+        working = sum(
+            1
+            for a in self.agents.values()
+            if queue_id in a.queues and a.status in (Status.AVAILABLE, Status.BUSY, Status.WRAP_UP)
+        )
+        average = average_handle_time(
+            self.handle_times.get(queue_id, ()), queue.default_handle_time
+        )
+        return estimate_wait(position, average, working)
+
     def position(self, call_id: str) -> int | None:
         """1-based place of a waiting caller in their queue."""
         caller = self.caller(call_id)
@@ -173,6 +198,13 @@ class CallerArrived:
 
 @dataclass(frozen=True)
 class CallerLeft:
+    call_id: str
+
+
+@dataclass(frozen=True)
+class CallerBackToMusic:
+    """The PBX says the caller finished hearing an announcement or message."""
+
     call_id: str
 
 
@@ -213,7 +245,14 @@ class Tick:
 
 
 Event = (
-    CallerArrived | CallerLeft | AgentAnswered | OfferFailed | CallEnded | StatusRequested | Tick
+    CallerArrived
+    | CallerLeft
+    | CallerBackToMusic
+    | AgentAnswered
+    | OfferFailed
+    | CallEnded
+    | StatusRequested
+    | Tick
 )
 
 
@@ -266,6 +305,25 @@ class MoveCaller:
 
 
 @dataclass(frozen=True)
+class AnnouncePosition:
+    """Tell a waiting caller their place and expected wait (None: no estimate)."""
+
+    call_id: str
+    channel: str
+    position: int
+    wait: float | None
+
+
+@dataclass(frozen=True)
+class PlayMessage:
+    """Play the queue's periodic message to a waiting caller, then back to the music."""
+
+    call_id: str
+    channel: str
+    sound: str
+
+
+@dataclass(frozen=True)
 class SendCallerAway:
     """Play ``sound`` (None: the standard closed message) to the caller, then hang up."""
 
@@ -275,7 +333,16 @@ class SendCallerAway:
     why: str
 
 
-Command = RingAgent | StopRinging | StatusChanged | StatusRefused | MoveCaller | SendCallerAway
+Command = (
+    RingAgent
+    | StopRinging
+    | StatusChanged
+    | StatusRefused
+    | MoveCaller
+    | SendCallerAway
+    | AnnouncePosition
+    | PlayMessage
+)
 
 
 def handle(state: RouterState, event: Event) -> tuple[RouterState, list[Command]]:
@@ -294,6 +361,14 @@ def handle(state: RouterState, event: Event) -> tuple[RouterState, list[Command]
                 offers = {**state.offers, offer.offer_id: replace(offer, cancelled=True)}
                 state = replace(state, offers=_frozen(offers))
                 out.append(StopRinging(offer.offer_id))
+        case CallerBackToMusic():
+            state = replace(
+                state,
+                waiting=tuple(
+                    replace(c, hearing_music=True) if c.call_id == event.call_id else c
+                    for c in state.waiting
+                ),
+            )
         case AgentAnswered():
             offer = state.offers.get(event.offer_id)
             if offer is not None and not offer.answered:
@@ -342,8 +417,19 @@ def _arrive(state: RouterState, event: CallerArrived, out: list[Command]) -> Rou
 
 
 def _enqueue(state: RouterState, caller: Caller) -> RouterState:
+    queue = state.queues[caller.queue]
+    caller = replace(
+        caller,
+        next_announce_at=_after(state.now, queue.announce_position_every),
+        last_announced=None,
+        next_message_at=_after(state.now, queue.periodic_message_every),
+    )
     waiting = sorted((*state.waiting, caller), key=lambda c: c.order)
     return replace(state, waiting=tuple(waiting))
+
+
+def _after(now: float, every: float | None) -> float | None:
+    return None if every is None else now + every
 
 
 def _forget_caller(state: RouterState, call_id: str) -> RouterState:
@@ -453,7 +539,7 @@ def _leave_empty_queues(state: RouterState, agent: Agent, out: list[Command]) ->
 # -- offers ----------------------------------------------------------------------------
 def _answered(state: RouterState, offer: Offer, at: float, out: list[Command]) -> RouterState:
     agent = state.agents[offer.agent_id]
-    offers = {**state.offers, offer.offer_id: replace(offer, answered=True)}
+    offers = {**state.offers, offer.offer_id: replace(offer, answered_at=at)}
     state = replace(state, offers=_frozen(offers))
     state = _forget_caller(state, offer.call_id)
     return _set_status(
@@ -500,6 +586,10 @@ def _call_ended(state: RouterState, offer: Offer, at: float, out: list[Command])
     state = _drop_offer(state, offer)
     agent = state.agents[offer.agent_id]
     queue = state.queues.get(offer.queue)
+    if queue is not None and offer.answered_at is not None:
+        handled = at - offer.answered_at + queue.wrap_up
+        recent = remember_handle_time(state.handle_times.get(queue.id, ()), handled)
+        state = replace(state, handle_times=_frozen({**state.handle_times, queue.id: recent}))
     if queue is not None and queue.wrap_up > 0:
         return _set_status(
             state, agent, Status.WRAP_UP, None, at, SYSTEM, out, wrap_up_until=at + queue.wrap_up
@@ -535,6 +625,7 @@ def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
         ):
             state = _forget_caller(state, caller.call_id)
             state = _overflow(state, caller, queue, "max-wait", out)
+    state = _announce(state, now, out)
     # A caller every possible agent has let ring out starts a new round, at most once
     # per tick, so phones that fail at once cannot spin the loop.
     return replace(
@@ -548,6 +639,45 @@ def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
             for c in state.waiting
         ),
     )
+
+
+def _announce(state: RouterState, now: float, out: list[Command]) -> RouterState:
+    """Position/wait announcements and periodic messages that are due."""
+    offered = {o.call_id for o in state.offers.values()}
+    positions: dict[str, int] = {}
+    updated: list[Caller] = []
+    for caller in state.waiting:
+        positions[caller.queue] = position = positions.get(caller.queue, 0) + 1
+        queue = state.queues[caller.queue]
+        if caller.call_id in offered or not caller.hearing_music:
+            # its agent is ringing, or it is still hearing something: don't pull it away
+            updated.append(caller)
+            continue
+        announce_due = caller.next_announce_at is not None and now >= caller.next_announce_at
+        message_due = caller.next_message_at is not None and now >= caller.next_message_at
+        if announce_due and message_due:  # the one waiting longer goes first
+            assert caller.next_announce_at is not None
+            assert caller.next_message_at is not None
+            message_due = caller.next_message_at < caller.next_announce_at
+            announce_due = not message_due
+        if announce_due:
+            improved = caller.last_announced is None or position < caller.last_announced
+            if improved or not queue.announce_only_when_improved:
+                wait = state.estimated_wait(queue.id, position)
+                known = None if wait == float("inf") else wait
+                out.append(AnnouncePosition(caller.call_id, caller.channel, position, known))
+                caller = replace(caller, last_announced=position, hearing_music=False)
+            caller = replace(caller, next_announce_at=_after(now, queue.announce_position_every))
+        elif message_due:
+            assert queue.periodic_message is not None
+            out.append(PlayMessage(caller.call_id, caller.channel, queue.periodic_message))
+            caller = replace(
+                caller,
+                next_message_at=_after(now, queue.periodic_message_every),
+                hearing_music=False,
+            )
+        updated.append(caller)
+    return replace(state, waiting=tuple(updated))
 
 
 # -- routing ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from vcc.config import AmiSettings, Settings
 from vcc.errors import PbxAlreadyRunning, PbxNotRunning, PortInUse, ProvisioningError
+from vcc.localpbx import ivr
 from vcc.localpbx.audio import write_tone
 from vcc.localpbx.runtime import Runtime
 from vcc.localpbx.spec import PbxSpec
@@ -99,7 +100,10 @@ class LocalAsterisk:
             "rtp_start": str(self.settings.ports.rtp_start),
             "rtp_end": str(self.settings.ports.rtp_end),
             "endpoints": self._render_endpoints(),
-            "queue_extensions": self._render_queues(),
+            "queue_extensions": "\n".join(
+                filter(None, [self._render_queues(), ivr.render_entries(self.spec.menus)])
+            ),
+            "ivr_menus": ivr.render_menus(self.spec.menus),
         }
         templates = sorted(self.settings.dialplan_dir.glob("*.conf"))
         if not templates:

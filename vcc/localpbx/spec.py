@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from vcc import validate
+from vcc.core.ivr import IvrMenu, check_menus
 from vcc.errors import InvalidInput
 
 
@@ -46,9 +47,12 @@ class QueueNumber:
 class PbxSpec:
     endpoints: tuple[Endpoint, ...] = ()
     queues: tuple[QueueNumber, ...] = ()
+    menus: tuple[IvrMenu, ...] = ()
 
     def __post_init__(self) -> None:
+        check_menus(self.menus, [q.queue for q in self.queues])
         numbers = [e.extension for e in self.endpoints] + [q.extension for q in self.queues]
+        numbers += [m.extension for m in self.menus if m.extension]
         duplicates = sorted({n for n in numbers if numbers.count(n) > 1})
         if duplicates:
             raise InvalidInput(

@@ -8,6 +8,7 @@ from typing import Any
 
 from vcc.pbx.events import (
     CallerEnqueued,
+    CallerHearsMusic,
     ChannelCreated,
     ChannelEnteredBridge,
     ChannelHungUp,
@@ -65,14 +66,22 @@ def _at(m: Headers) -> float:
         return time.time()
 
 
-def _enqueued(m: Headers) -> PbxEvent | None:
-    if m["UserEvent"] != "VccEnqueue":
-        return None
+def _user_event(m: Headers) -> PbxEvent | None:
+    """vcc's own UserEvents from dialplan/extensions.conf; others are not ours."""
+    if m["UserEvent"] == "VccEnqueue":
+        return _enqueued(m)
+    if m["UserEvent"] == "VccMusic":
+        return CallerHearsMusic(_at(m), m["CallerUniqueid"])
+    return None
+
+
+def _enqueued(m: Headers) -> PbxEvent:
     try:
         enqueued_at = float(m["Enqueued"])
     except ValueError:
         enqueued_at = _at(m)
-    priority = int(m["Priority"]) if m["Priority"].isdecimal() else 0
+    # not "Priority": every channel event already has that header (the dialplan's)
+    priority = int(m["CallerPriority"]) if m["CallerPriority"].isdecimal() else 0
     return CallerEnqueued(
         _at(m), m["Queue"], m["CallerChannel"], m["CallerUniqueid"], enqueued_at, priority
     )
@@ -105,7 +114,7 @@ def _contact(m: Headers) -> PbxEvent:
 
 PARSERS: dict[str, Callable[[Headers], PbxEvent | None]] = {
     "FullyBooted": lambda m: PbxReady(_at(m)),
-    "UserEvent": _enqueued,
+    "UserEvent": _user_event,
     "Newchannel": lambda m: ChannelCreated(
         _at(m), m["Channel"], m["Uniqueid"], m["CallerIDNum"], m["Exten"], m["Context"]
     ),

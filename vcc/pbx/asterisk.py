@@ -373,7 +373,7 @@ class AsteriskDriver:
         bridges: dict[str, list[str]] = {}
         for row in rows:
             variables: dict[str, str] = {}
-            if row["Context"] == "vcc-wait":
+            if row["Context"] in ("vcc-wait", "vcc-announce", "vcc-message"):
                 for name in RESYNC_VARIABLES:
                     got = await self._send(
                         {"Action": "Getvar", "Channel": row["Channel"], "Variable": name}

@@ -86,6 +86,13 @@ class CallerEnqueued(PbxEvent):
 
 
 @dataclass(frozen=True)
+class CallerHearsMusic(PbxEvent):
+    """A waiting caller is (back) in the wait loop: free to hear an announcement."""
+
+    uniqueid: str
+
+
+@dataclass(frozen=True)
 class ChannelCreated(PbxEvent):
     channel: str
     uniqueid: str
