@@ -204,26 +204,45 @@ class Engine:
                 return self._reconcile(event)
         return []
 
+    def _agent_of(self, channel: str) -> str | None:
+        """The agent whose phone this channel is (``PJSIP/1001-0000002a`` → 1001)."""
+        endpoint = channel.rsplit("-", 1)[0]
+        return next((a.id for a in self.state.agents.values() if a.endpoint == endpoint), None)
+
     def _reconcile(self, event: PbxResynced) -> list[routing.Event]:
         """After a (re)connect, events were missed: rebuild from what the PBX holds."""
         snapshot = event.snapshot
         seen_before = set(self.channel_names)
         self.channel_names.update({c.uniqueid: c.channel for c in snapshot.channels})
         present = {c.uniqueid for c in snapshot.channels}
-        events: list[routing.Event] = []
+        arrived: list[routing.Event] = []
+        adopted: list[routing.Event] = []
         for channel in snapshot.channels:
             queue = channel.variables.get("VCC_QUEUE")
             if channel.context in WAITING_CONTEXTS and queue:
                 with contextlib.suppress(ValueError):
                     enqueued = float(channel.variables.get("VCC_ENQUEUED", event.at))
                     priority = int(channel.variables.get("VCC_PRIORITY", "0"))
-                    events.append(
+                    arrived.append(
                         routing.CallerArrived(
                             channel.uniqueid, channel.channel, queue, enqueued, priority
                         )
                     )
             if channel.uniqueid in self.state.offers and channel.state is ChannelState.UP:
-                events.append(routing.AgentAnswered(channel.uniqueid, event.at))
+                adopted.append(routing.AgentAnswered(channel.uniqueid, event.at))
+            agent_id = self._agent_of(channel.channel)
+            if agent_id is not None and channel.uniqueid not in self.state.offers:
+                adopted.append(
+                    routing.OfferFound(
+                        channel.uniqueid,
+                        agent_id,
+                        channel.variables.get("VCC_INTERACTION", ""),
+                        channel.state is ChannelState.UP,
+                        event.at,
+                    )
+                )
+        # callers first, so an adopted offer finds the caller it was for
+        events: list[routing.Event] = [*arrived, *adopted]
         events += [
             routing.CallerLeft(c.call_id) for c in self.state.waiting if c.call_id not in present
         ]
@@ -235,4 +254,4 @@ class Engine:
             for offer_id, offer in self.state.offers.items()
             if offer_id not in present and (offer.answered or offer_id in seen_before)
         ]
-        return events
+        return [routing.Resynced(tuple(events))]

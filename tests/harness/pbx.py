@@ -66,6 +66,7 @@ PHONES = (
     PhonePlan("1003", EndpointRole.AGENT, None),
     PhonePlan("2001", EndpointRole.CALLER, 440.0),
     PhonePlan("2002", EndpointRole.CALLER, 600.0),
+    PhonePlan("2003", EndpointRole.CALLER, 520.0),
 )
 
 

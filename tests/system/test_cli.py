@@ -118,6 +118,29 @@ def test_start_refuses_a_port_someone_else_holds(cli_env: dict[str, str]) -> Non
     assert "in use" in done.stderr
 
 
+def test_a_bad_tenant_file_starts_nothing_and_writes_nothing(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "tenant.toml"
+    bad.write_text('[[queues]]\nid = "support"\nextension = "70&0"\n')
+    env = {**cli_env, "VCC_TENANT": str(bad), "VCC_INSTANCE": "clibad"}
+    done = vcc("pbx", "start", env=env)
+    assert done.returncode == 1
+    assert "queue extension '70&0' is not valid" in done.stderr
+    runtime = find_runtime(load_settings())
+    assert runtime is not None
+    assert not (runtime.root / "var/lib/vcc/clibad").exists()
+    checked = vcc("tenant", "check", str(bad), env=env)
+    assert checked.returncode == 1
+    assert "70&0" in checked.stderr
+
+
+def test_tenant_check_summarises_a_good_file() -> None:
+    done = vcc("tenant", "check", env=dict(os.environ))
+    assert done.returncode == 0, done.stderr
+    assert "7000 support" in done.stdout
+
+
 def test_bad_config_gives_a_clear_error(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text("[ports]\nsip = 80\n")

@@ -12,7 +12,7 @@ from vcc.errors import ConfigError
 CONFIG = """\
 instance = "lab"
 data_dir = "/srv/vcc"
-ring_timeout = 20
+tenant_file = "/etc/vcc/tenant.toml"
 debian_mirror = "http://mirror.example/debian"
 
 [ports]
@@ -41,7 +41,7 @@ def test_without_file_or_variables_the_defaults_apply() -> None:
     assert settings.instance == "default"
     assert settings.ports == PbxPorts()
     assert settings.ami == AmiSettings()
-    assert settings.ring_timeout == 15.0
+    assert settings.tenant_file.name == "demo.toml"
     assert settings.debian_mirror is None
 
 
@@ -50,8 +50,8 @@ def test_a_toml_file_sets_top_level_ports_and_ami_settings(tmp_path: Path) -> No
 
     assert settings.instance == "lab"
     assert settings.data_dir == Path("/srv/vcc")
-    assert settings.ring_timeout == 20.0
-    assert isinstance(settings.ring_timeout, float)
+    assert settings.tenant_file == Path("/etc/vcc/tenant.toml")
+    assert isinstance(settings.tenant_file, Path)
     assert settings.debian_mirror == "http://mirror.example/debian"
     assert settings.ports == PbxPorts(sip=15060, ami=15038, rtp_start=20000, rtp_end=20100)
     assert settings.ami == AmiSettings(
@@ -62,7 +62,7 @@ def test_a_toml_file_sets_top_level_ports_and_ami_settings(tmp_path: Path) -> No
 def test_environment_variables_win_over_the_file_and_get_their_types(tmp_path: Path) -> None:
     env = {
         "VCC_INSTANCE": "prod",
-        "VCC_RING_TIMEOUT": "7.5",
+        "VCC_TENANT": "/srv/tenant.toml",
         "VCC_CACHE_DIR": "/var/tmp/vcc-cache",
         "VCC_AMI_HOST": "127.0.0.1",
         "VCC_AMI_PORT": "7038",
@@ -74,7 +74,7 @@ def test_environment_variables_win_over_the_file_and_get_their_types(tmp_path: P
     settings = load_settings(write(tmp_path, CONFIG), env=env)
 
     assert settings.instance == "prod"
-    assert settings.ring_timeout == 7.5
+    assert settings.tenant_file == Path("/srv/tenant.toml")
     assert settings.cache_dir == Path("/var/tmp/vcc-cache")
     assert settings.data_dir == Path("/srv/vcc")  # from the file, not overridden
     assert settings.ami.host == "127.0.0.1"
@@ -144,8 +144,8 @@ def test_an_ami_port_out_of_range_is_a_config_error(port: str) -> None:
 
 @pytest.mark.parametrize(
     "env",
-    [{"VCC_AMI_PORT": "five"}, {"VCC_RING_TIMEOUT": "soon"}],
-    ids=["ami-port", "ring-timeout"],
+    [{"VCC_AMI_PORT": "five"}],
+    ids=["ami-port"],
 )
 def test_a_value_of_the_wrong_type_is_a_config_error(env: dict[str, str]) -> None:
     with pytest.raises(ConfigError, match="wrong type"):

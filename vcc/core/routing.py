@@ -209,6 +209,18 @@ class CallerBackToMusic:
 
 
 @dataclass(frozen=True)
+class OfferFound:
+    """After a restart: the PBX has an agent's leg this router did not know of (an offer
+    a previous controller made, ringing or answered). Adopt it, so nobody rings twice."""
+
+    offer_id: str
+    agent_id: str
+    call_id: str  # the caller it was for, if the leg says ('' if not)
+    answered: bool
+    at: float
+
+
+@dataclass(frozen=True)
 class AgentAnswered:
     offer_id: str
     at: float
@@ -244,15 +256,25 @@ class Tick:
     now: float
 
 
+@dataclass(frozen=True)
+class Resynced:
+    """What the PBX holds after a (re)connect, as events applied together: nobody is
+    rung until all of them are in, so an adopted call is never offered again."""
+
+    events: tuple[Event, ...]
+
+
 Event = (
     CallerArrived
     | CallerLeft
     | CallerBackToMusic
+    | OfferFound
     | AgentAnswered
     | OfferFailed
     | CallEnded
     | StatusRequested
     | Tick
+    | Resynced
 )
 
 
@@ -348,6 +370,15 @@ Command = (
 def handle(state: RouterState, event: Event) -> tuple[RouterState, list[Command]]:
     """Apply one event; return the new state and what the PBX and the store must do."""
     out: list[Command] = []
+    if isinstance(event, Resynced):
+        for part in event.events:
+            state = _apply(state, part, out)
+    else:
+        state = _apply(state, event, out)
+    return _route(state, out)
+
+
+def _apply(state: RouterState, event: Event, out: list[Command]) -> RouterState:
     at = event.now if isinstance(event, Tick) else getattr(event, "at", None)
     if at is not None and at > state.now:
         state = replace(state, now=at)
@@ -369,6 +400,8 @@ def handle(state: RouterState, event: Event) -> tuple[RouterState, list[Command]
                     for c in state.waiting
                 ),
             )
+        case OfferFound():
+            state = _adopt(state, event, out)
         case AgentAnswered():
             offer = state.offers.get(event.offer_id)
             if offer is not None and not offer.answered:
@@ -387,7 +420,9 @@ def handle(state: RouterState, event: Event) -> tuple[RouterState, list[Command]
             state = _request_status(state, event, out)
         case Tick():
             state = _tick(state, event.now, out)
-    return _route(state, out)
+        case Resynced():
+            raise ValueError("a Resynced holds no Resynced")
+    return state
 
 
 # -- callers ---------------------------------------------------------------------------
@@ -546,6 +581,33 @@ def _answered(state: RouterState, offer: Offer, at: float, out: list[Command]) -
         state, agent, Status.BUSY, None, at, SYSTEM, out,
         missed_offers=0, calls_answered=agent.calls_answered + 1,
     )  # fmt: skip
+
+
+def _adopt(state: RouterState, event: OfferFound, out: list[Command]) -> RouterState:
+    agent = state.agents.get(event.agent_id)
+    known = state.offers.get(event.offer_id)
+    if known is not None:
+        if event.answered and not known.answered:
+            return _answered(state, known, event.at, out)
+        return state
+    if agent is None or agent.offer_id is not None:
+        return state
+    caller = state.caller(event.call_id)
+    offer = Offer(
+        event.offer_id,
+        agent.id,
+        event.call_id,
+        caller.queue if caller is not None else "",
+        event.at,
+    )
+    state = replace(state, offers=_frozen({**state.offers, offer.offer_id: offer}))
+    state = _update_agent(state, agent, offer_id=offer.offer_id)
+    if not event.answered:
+        return state
+    if not agent.status.takes_direct_calls:  # e.g. on break per our records: keep the status
+        offers = {**state.offers, offer.offer_id: replace(offer, answered_at=event.at)}
+        return _forget_caller(replace(state, offers=_frozen(offers)), event.call_id)
+    return _answered(state, offer, event.at, out)
 
 
 def _drop_offer(state: RouterState, offer: Offer) -> RouterState:

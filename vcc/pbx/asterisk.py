@@ -372,15 +372,16 @@ class AsteriskDriver:
         channels = []
         bridges: dict[str, list[str]] = {}
         for row in rows:
+            waiting = row["Context"] in ("vcc-wait", "vcc-announce", "vcc-message")
+            names = RESYNC_VARIABLES if waiting else ("VCC_INTERACTION",)
             variables: dict[str, str] = {}
-            if row["Context"] in ("vcc-wait", "vcc-announce", "vcc-message"):
-                for name in RESYNC_VARIABLES:
-                    got = await self._send(
-                        {"Action": "Getvar", "Channel": row["Channel"], "Variable": name}
-                    )
-                    value = Lenient(got)["Value"]
-                    if got.success and value not in ("", "(null)"):
-                        variables[name] = value
+            for name in names:
+                got = await self._send(
+                    {"Action": "Getvar", "Channel": row["Channel"], "Variable": name}
+                )
+                value = Lenient(got)["Value"]
+                if got.success and value not in ("", "(null)"):
+                    variables[name] = value
             channels.append(
                 ChannelInfo(
                     channel=row["Channel"],

@@ -1,0 +1,164 @@
+"""Crash safety: the PBX holds the calls, so a controller killed with SIGKILL drops
+nothing, and the one started after it picks up where it left off."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.harness.audio import assert_heard
+from tests.harness.pbx import MOH_HZ, QUEUE, SALES, PbxHarness
+from tests.harness.until import eventually
+from tests.pbx.test_faults import ami
+from tests.pbx.test_first_call import agent_channels, hear_each_other_for_a_second
+from vcc.core.agents import Status
+from vcc.pbx.events import CallerEnqueued, ChannelEnteredBridge, ChannelHungUp
+
+TENANT = f"""
+[[queues]]
+id = "{QUEUE.queue}"
+extension = "{QUEUE.extension}"
+[[queues]]
+id = "{SALES.queue}"
+extension = "{SALES.extension}"
+[[agents]]
+id = "1001"
+queues = {{ {QUEUE.queue} = 0 }}
+status = "available"
+"""
+
+
+@contextmanager
+def serve(pbx: PbxHarness, tmp_path: Path, name: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``vcc serve`` as its own process, against the test PBX, as an admin would run it."""
+    tenant = tmp_path / "tenant.toml"
+    tenant.write_text(TENANT)
+    ami_settings = pbx.asterisk.ami_settings()
+    assert ami_settings.secret_file is not None
+    env = {
+        **os.environ,
+        "VCC_TENANT": str(tenant),
+        "VCC_AMI_PORT": str(ami_settings.port),
+        "VCC_AMI_SECRET_FILE": str(ami_settings.secret_file),
+    }
+    log = tmp_path / f"{name}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vcc", "-v", "serve"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+async def connected(proc: subprocess.Popen[bytes], log: Path) -> None:
+    def ready() -> bool:
+        assert proc.poll() is None, f"vcc serve exited:\n{log.read_text()}"
+        return "controller connected" in log.read_text()
+
+    await eventually(ready, timeout=20, what="vcc serve connected to the PBX")
+
+
+async def test_sigkill_drops_no_call_and_the_next_controller_routes_in_order(
+    pbx: PbxHarness, tmp_path: Path
+) -> None:
+    first, second, third = pbx.phones["2001"], pbx.phones["2002"], pbx.phones["2003"]
+    agent = pbx.phones["1001"]
+    with serve(pbx, tmp_path, "before") as before:
+        await connected(before, tmp_path / "before.log")
+        await first.dial(QUEUE.extension)
+        talking = await enqueued_from(pbx, "2001")
+        await pbx.monitor.wait_for(ChannelEnteredBridge, uniqueid=talking.uniqueid)
+        await second.dial(QUEUE.extension)
+        early = await enqueued_from(pbx, "2002")
+        await third.dial(QUEUE.extension)
+        late = await enqueued_from(pbx, "2003")
+        before.send_signal(signal.SIGKILL)
+        before.wait(timeout=10)
+
+    # Nothing was dropped: the call is still bridged, both callers still wait.
+    snapshot = await pbx.monitor.driver.snapshot()
+    talking_now = snapshot.channel(talking.uniqueid)
+    assert talking_now is not None
+    assert talking_now.bridge_id
+    for waiting in (early, late):
+        channel = snapshot.channel(waiting.uniqueid)
+        assert channel is not None
+        assert channel.context == "vcc-wait"
+    assert not pbx.monitor.of(ChannelHungUp)
+
+    with serve(pbx, tmp_path, "after") as after:
+        await connected(after, tmp_path / "after.log")
+        await hear_each_other_for_a_second(pbx)
+        await first.hangup()  # the agent frees up: the earlier caller is next
+        await pbx.monitor.wait_for(ChannelEnteredBridge, uniqueid=early.uniqueid)
+        assert not pbx.monitor.of(ChannelEnteredBridge, uniqueid=late.uniqueid)
+        await second.wait_for("CALL_RTPESTAB")
+        await hear_each_other_for_a_second(pbx)
+        await second.hangup()
+        await pbx.monitor.wait_for(ChannelEnteredBridge, uniqueid=late.uniqueid)
+        await hear_each_other_for_a_second(pbx)
+        await third.hangup()
+        await agent.wait_for("CALL_CLOSED", count=3)
+
+    # One ring per caller, no more: the restarted controller adopted the running call.
+    assert len(agent_channels(pbx, "1001")) == 3
+    assert_heard(second.heard, MOH_HZ, start=0.3, end=1.0)
+    assert_heard(second.heard, 1000.0, start=-0.8)
+    assert_heard(third.heard, 1000.0, start=-0.8)
+
+
+async def test_asterisk_restart_frees_agents_of_the_calls_it_lost(pbx: PbxHarness) -> None:
+    caller, agent = pbx.phones["2001"], pbx.phones["1001"]
+    async with pbx.controller(["1001"], backoff=(0.05, 0.5)) as engine:
+        await caller.dial(QUEUE.extension)
+        await agent.wait_for("CALL_RTPESTAB")
+        await eventually(lambda: engine.state.agents["1001"].status is Status.BUSY, what="busy")
+        pbx.asterisk.stop()
+        await caller.wait_for("CALL_CLOSED")
+        pbx.asterisk.start()
+        await ami(engine).wait_ready(30)
+        await pbx.monitor.driver.wait_ready(30)
+        # the call is gone with the PBX: the agent is not left in Busy
+        await eventually(
+            lambda: (
+                engine.state.agents["1001"].status is Status.AVAILABLE
+                and engine.state.agents["1001"].offer_id is None
+            ),
+            what="1001 available again",
+        )
+        assert engine.status_log[-1].status is Status.AVAILABLE
+        assert engine.status_log[-1].by == "system"
+        for phone in pbx.phones.values():
+            await phone.register()
+        caller.clear()
+        agent.clear()
+        await caller.dial(QUEUE.extension)
+        await agent.wait_for("CALL_RTPESTAB")
+        await hear_each_other_for_a_second(pbx)
+        await caller.hangup()
+        await agent.wait_for("CALL_CLOSED")
+    assert_heard(caller.heard, 1000.0, start=-0.8)
+
+
+async def enqueued_from(pbx: PbxHarness, extension: str) -> CallerEnqueued:
+    """The CallerEnqueued of a call from this phone."""
+
+    def found() -> list[CallerEnqueued]:
+        prefix = f"PJSIP/{extension}-"
+        return [e for e in pbx.monitor.of(CallerEnqueued) if e.channel.startswith(prefix)]
+
+    events: list[CallerEnqueued] = await eventually(found, what=f"{extension} enqueued")
+    return events[-1]

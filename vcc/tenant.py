@@ -1,0 +1,311 @@
+"""A contact center's configuration as the admin writes it: one TOML file.
+
+Queues, agents (and their skills and queue priorities), IVR menus, status codes and
+the phones of non-agents. Loading checks everything at once and says exactly where
+a mistake is; a file with a mistake changes nothing. See ``vcc/tenants/demo.toml``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from vcc import validate
+from vcc.core.agents import Status, StatusRules
+from vcc.core.ivr import HangUp, IvrAction, IvrMenu, OpenHours, PlayAndHangUp, ToMenu, ToQueue
+from vcc.core.queues import Overflow, OverflowToMessage, OverflowToQueue, QueueConfig, Strategy
+from vcc.core.routing import Agent
+from vcc.errors import ConfigError, InvalidInput
+from vcc.localpbx.spec import Endpoint, EndpointRole, PbxSpec, QueueNumber
+
+DEMO_TENANT = Path(__file__).resolve().parent / "tenants" / "demo.toml"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Tenant:
+    spec: PbxSpec  # what the PBX serves
+    queues: tuple[QueueConfig, ...]
+    agents: tuple[Agent, ...]
+    rules: StatusRules
+
+    def summary(self) -> str:
+        lines = [
+            f"{len(self.queues)} queue(s): "
+            + ", ".join(f"{q.extension} {q.queue}" for q in self.spec.queues),
+            f"{len(self.agents)} agent(s): " + ", ".join(a.id for a in self.agents),
+            f"{len(self.spec.menus)} IVR menu(s): "
+            + ", ".join(
+                f"{m.id}" + (f" ({m.extension})" if m.extension else "") for m in self.spec.menus
+            ),
+        ]
+        return "\n".join(lines)
+
+
+class _Reader:
+    """Reads one table of the file; every error names the place it comes from."""
+
+    def __init__(self, where: str, table: Any) -> None:
+        if not isinstance(table, dict):
+            raise InvalidInput(f"{where} must be a table")
+        self.where = where
+        self.table: dict[str, Any] = table
+        self.used: set[str] = set()
+
+    def get(
+        self, key: str, kind: type[T], default: T | None = None, *, required: bool = False
+    ) -> T:
+        self.used.add(key)
+        if key not in self.table:
+            if required:
+                raise InvalidInput(f"{self.where}: '{key}' is missing")
+            return default  # type: ignore[return-value]
+        value = self.table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise InvalidInput(f"{self.where}.{key}: expected {kind.__name__}, got {value!r}")
+        return value
+
+    def check(self, build: Callable[[], T]) -> T:
+        try:
+            return build()
+        except InvalidInput as exc:
+            if exc.message.startswith(self.where):
+                raise
+            raise InvalidInput(f"{self.where}: {exc.message}", hint=exc.hint) from None
+        except ValueError as exc:
+            raise InvalidInput(f"{self.where}: {exc}") from None
+
+    def done(self) -> None:
+        unknown = sorted(set(self.table) - self.used)
+        if unknown:
+            raise InvalidInput(
+                f"{self.where}: unknown key(s) {', '.join(unknown)}",
+                hint="check the spelling against vcc/tenants/demo.toml",
+            )
+
+
+def _levels(where: str, table: Any) -> dict[str, int]:
+    if not isinstance(table, dict):
+        raise InvalidInput(f"{where} must be a table of name = number")
+    for name, level in table.items():
+        validate.slug(name, what=f"{where} name")
+        if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= 10:
+            raise InvalidInput(f"{where}.{name}: expected a number from 0 to 10, got {level!r}")
+    return dict(table)
+
+
+def _queue(where: str, table: Any) -> tuple[QueueConfig, QueueNumber]:
+    r = _Reader(where, table)
+    queue_id = r.get("id", str, required=True)
+    extension = r.get("extension", str, required=True)
+    overflow: Overflow | None = None
+    if r.get("overflow_queue", str) is not None:
+        overflow = OverflowToQueue(r.get("overflow_queue", str))
+    if r.get("overflow_message", str) is not None:
+        if overflow is not None:
+            raise InvalidInput(f"{where}: give overflow_queue or overflow_message, not both")
+        overflow = r.check(lambda: OverflowToMessage(r.get("overflow_message", str)))
+    strategy_name = r.get("strategy", str, "longest_idle")
+    try:
+        strategy = Strategy(strategy_name)
+    except ValueError:
+        raise InvalidInput(
+            f"{where}.strategy: unknown strategy {strategy_name!r}",
+            hint="use one of " + ", ".join(s.value for s in Strategy),
+        ) from None
+    skills = _levels(f"{where}.skills", r.get("skills", dict, {}))
+    config = r.check(
+        lambda: QueueConfig(
+            queue_id,
+            strategy=strategy,
+            ring_timeout=r.get("ring_timeout", float, 15.0),
+            wrap_up=r.get("wrap_up", float, 0.0),
+            max_wait=r.get("max_wait", float),
+            max_length=r.get("max_length", int),
+            overflow=overflow,
+            join_when_empty=r.get("join_when_empty", bool, True),
+            leave_when_empty=r.get("leave_when_empty", bool, False),
+            required_skills=skills,
+            announce_position_every=r.get("announce_position_every", float),
+            announce_only_when_improved=r.get("announce_only_when_improved", bool, False),
+            periodic_message=r.get("periodic_message", str),
+            periodic_message_every=r.get("periodic_message_every", float),
+            default_handle_time=r.get("default_handle_time", float, 180.0),
+        )
+    )
+    number = r.check(lambda: QueueNumber(extension, queue_id))
+    r.done()
+    return config, number
+
+
+def _agent(where: str, table: Any) -> Agent:
+    r = _Reader(where, table)
+    agent_id = r.get("id", str, required=True)
+    r.check(lambda: validate.extension(agent_id, what="agent id (the desk phone's extension)"))
+    r.get("name", str)  # for people; the console shows it later
+    queues = r.get("queues", dict, required=True)
+    for queue_id, priority in queues.items():
+        if not isinstance(priority, int) or isinstance(priority, bool) or priority < 0:
+            raise InvalidInput(f"{where}.queues.{queue_id}: expected a priority ≥ 0")
+    status_name = r.get("status", str, "logged_out")
+    try:
+        status = Status(status_name)
+    except ValueError:
+        raise InvalidInput(
+            f"{where}.status: unknown status {status_name!r}",
+            hint="use one of " + ", ".join(s.value for s in Status),
+        ) from None
+    skills = _levels(f"{where}.skills", r.get("skills", dict, {}))
+    r.done()
+    return Agent(agent_id, f"PJSIP/{agent_id}", dict(queues), skills, status=status)
+
+
+def _action(where: str, table: Any) -> IvrAction:
+    r = _Reader(where, table)
+    if r.get("hangup", bool, False):
+        action: IvrAction = HangUp()
+    elif r.get("queue", str) is not None:
+        action = r.check(lambda: ToQueue(r.get("queue", str), r.get("priority", int, 0)))
+    elif r.get("menu", str) is not None:
+        action = r.check(lambda: ToMenu(r.get("menu", str)))
+    elif r.get("message", str) is not None:
+        action = r.check(lambda: PlayAndHangUp(r.get("message", str)))
+    else:
+        raise InvalidInput(
+            f"{where}: say what the key does",
+            hint='one of: queue = "id" (priority = n), menu = "id", message = "sound", '
+            "hangup = true",
+        )
+    r.done()
+    return action
+
+
+def _menu(where: str, table: Any) -> IvrMenu:
+    r = _Reader(where, table)
+    options = r.get("options", dict, required=True)
+    actions = {key: _action(f"{where}.options.{key}", value) for key, value in options.items()}
+    hours = None
+    if r.get("hours", dict) is not None:
+        h = _Reader(f"{where}.hours", r.get("hours", dict))
+        raw_ranges = h.get("ranges", list, required=True)
+        if not all(isinstance(p, list) and len(p) == 2 for p in raw_ranges):
+            raise InvalidInput(f'{where}.hours.ranges: each range is ["HH:MM-HH:MM", "days"]')
+        ranges = tuple((str(p[0]), str(p[1])) for p in raw_ranges)
+        hours = h.check(lambda: OpenHours(ranges, h.get("closed_sound", str, "ss-noservice")))
+        h.done()
+    failure = r.get("on_failure", dict)
+    menu = r.check(
+        lambda: IvrMenu(
+            r.get("id", str, required=True),
+            r.get("prompt", str, required=True),
+            actions,
+            extension=r.get("extension", str),
+            timeout=r.get("timeout", int, 5),
+            attempts=r.get("attempts", int, 3),
+            invalid_sound=r.get("invalid_sound", str, "pbx-invalid"),
+            on_failure=_action(f"{where}.on_failure", failure) if failure else HangUp(),
+            hours=hours,
+        )
+    )
+    r.done()
+    return menu
+
+
+def _rules(table: Mapping[str, Any]) -> StatusRules:
+    codes: dict[Status, frozenset[str]] = {}
+    for status_name, names in table.get("status_codes", {}).items():
+        where = f"status_codes.{status_name}"
+        try:
+            status = Status(status_name)
+        except ValueError:
+            raise InvalidInput(f"{where}: unknown status {status_name!r}") from None
+        if not isinstance(names, list):
+            raise InvalidInput(f"{where}: expected a list of codes")
+        codes[status] = frozenset(validate.slug(n, what=f"{where} code") for n in names)
+    r = _Reader("status_rules", table.get("status_rules", {}))
+    required = set()
+    for status_name in r.get("reason_required", list, []):
+        try:
+            required.add(Status(status_name))
+        except ValueError:
+            raise InvalidInput(
+                f"status_rules.reason_required: unknown status {status_name!r}"
+            ) from None
+    for status in required:
+        if not codes.get(status):
+            raise InvalidInput(
+                f"status_rules.reason_required: {status.value} needs codes to choose from",
+                hint=f'add [status_codes] {status.value} = ["..."]',
+            )
+    rules = r.check(
+        lambda: StatusRules(
+            codes=codes,
+            reason_required=frozenset(required),
+            max_missed_offers=r.get("max_missed_offers", int, 3),
+        )
+    )
+    r.done()
+    return rules
+
+
+def parse_tenant(table: Mapping[str, Any]) -> Tenant:
+    """Build and check a tenant from a parsed TOML document."""
+    known = {"queues", "agents", "phones", "menus", "status_codes", "status_rules"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise InvalidInput(
+            f"unknown section(s) {', '.join(unknown)}", hint=f"known: {', '.join(sorted(known))}"
+        )
+    pairs = [_queue(f"queues[{i}]", q) for i, q in enumerate(table.get("queues", []))]
+    queues = tuple(q for q, _ in pairs)
+    ids = [q.id for q in queues]
+    for queue_id in {i for i in ids if ids.count(i) > 1}:
+        raise InvalidInput(f"queue id {queue_id!r} is used twice")
+    for queue in queues:
+        if isinstance(queue.overflow, OverflowToQueue) and queue.overflow.queue not in ids:
+            raise InvalidInput(
+                f"queue {queue.id}: overflow_queue {queue.overflow.queue!r} is unknown"
+            )
+    agents = tuple(_agent(f"agents[{i}]", a) for i, a in enumerate(table.get("agents", [])))
+    for agent in agents:
+        for queue_id in agent.queues:
+            if queue_id not in ids:
+                raise InvalidInput(
+                    f"agent {agent.id}: unknown queue {queue_id!r}",
+                    hint=f"known queues: {', '.join(ids) or 'none'}",
+                )
+    phones: list[Endpoint] = []
+    for i, phone in enumerate(table.get("phones", [])):
+        r = _Reader(f"phones[{i}]", phone)
+        extension: str = r.get("extension", str, required=True)
+        phones.append(r.check(lambda: Endpoint(extension, EndpointRole.CALLER)))  # noqa: B023
+        r.done()
+    menus = tuple(_menu(f"menus[{i}]", m) for i, m in enumerate(table.get("menus", [])))
+    spec = PbxSpec(
+        endpoints=(*(Endpoint(a.id, EndpointRole.AGENT) for a in agents), *phones),
+        queues=tuple(n for _, n in pairs),
+        menus=menus,
+    )
+    return Tenant(spec, queues, agents, _rules(table))
+
+
+def load_tenant(path: Path) -> Tenant:
+    """Read and check a tenant file; any mistake is a ConfigError naming the file."""
+    try:
+        table = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(
+            f"tenant file {path} does not exist", hint="see vcc/tenants/demo.toml"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    try:
+        return parse_tenant(table)
+    except InvalidInput as exc:
+        raise ConfigError(f"{path}: {exc.message}", hint=exc.hint) from None
