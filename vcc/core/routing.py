@@ -22,6 +22,7 @@ system's reason code).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -678,12 +679,13 @@ def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
         if not offer.answered and now - offer.offered_at > timeout + OFFER_GRACE:
             out.append(StopRinging(offer.offer_id))
             state = _offer_failed(state, offer, now, out)
+    offered = {o.call_id for o in state.offers.values()}
     for caller in state.waiting:
         queue = state.queues[caller.queue]
         if (
             queue.max_wait is not None
             and now - caller.enqueued_at >= queue.max_wait
-            and state.offer_for_call(caller.call_id) is None
+            and caller.call_id not in offered
         ):
             state = _forget_caller(state, caller.call_id)
             state = _overflow(state, caller, queue, "max-wait", out)
@@ -762,43 +764,60 @@ def _eligible_agents(state: RouterState, caller: Caller, *, ignore_tried: bool) 
 
 
 def _route(state: RouterState, out: list[Command]) -> tuple[RouterState, list[Command]]:
-    """Offer waiting callers to free agents until no more offers can be made."""
+    """Offer waiting callers to free agents until no more offers can be made.
+
+    Built for 1,000 callers and 500 agents per event: callers are indexed by queue, and
+    each free agent looks only at the head of the queues they serve.
+    """
     while True:
         free = [a for a in state.agents.values() if a.free_for_queue_calls]
         if not free or not state.waiting:
             return state, out
         offered = {o.call_id for o in state.offers.values()}
-        unoffered = [c for c in state.waiting if c.call_id not in offered]
-        # Each free agent's best rank among the queues that have a caller for them:
-        # an agent is kept for that queue rather than rung for one they rank lower.
-        best_rank: dict[str, int] = {}
+        by_queue: dict[str, list[Caller]] = {}
+        for caller in state.waiting:  # already in serving order
+            if caller.call_id not in offered:
+                by_queue.setdefault(caller.queue, []).append(caller)
+        # Each free agent's best rank among the queues that have a caller for them: the
+        # agent is kept for those queues rather than rung for one they rank lower.
+        pools: dict[str, list[Agent]] = {}
         for agent in free:
-            ranks = [agent.queues[c.queue] for c in unoffered if _eligible(state, agent, c)]
+            ranks = {
+                queue_id: rank
+                for queue_id, rank in agent.queues.items()
+                if queue_id in by_queue
+                and qualifies(agent.skills, state.queues[queue_id].required_skills)
+                and any(agent.id not in c.tried for c in by_queue[queue_id])
+            }
             if ranks:
-                best_rank[agent.id] = min(ranks)
-        made_offer = False
-        for caller in unoffered:
+                best = min(ranks.values())
+                for queue_id, rank in ranks.items():
+                    if rank == best:
+                        pools.setdefault(queue_id, []).append(agent)
+        if not pools:
+            return state, out
+        pooled = {a.id for agents in pools.values() for a in agents}
+        taken: set[str] = set()
+        for caller in heapq.merge(*(by_queue[q] for q in pools), key=lambda c: c.order):
             candidates = [
-                a
-                for a in free
-                if a.id in best_rank
-                and state.agents[a.id].free_for_queue_calls
-                and _eligible(state, state.agents[a.id], caller)
-                and a.queues[caller.queue] == best_rank[a.id]
+                a for a in pools[caller.queue] if a.id not in taken and a.id not in caller.tried
             ]
             if not candidates:
                 continue
             top = min(a.queues[caller.queue] for a in candidates)
-            candidates = [a for a in candidates if a.queues[caller.queue] == top]
-            state = _offer(state, caller, candidates, out)
-            made_offer = True
-        if not made_offer:
+            state, chosen = _offer(
+                state, caller, [a for a in candidates if a.queues[caller.queue] == top], out
+            )
+            taken.add(chosen)
+            if taken == pooled:
+                break
+        if not taken:
             return state, out
 
 
 def _offer(
     state: RouterState, caller: Caller, candidates: list[Agent], out: list[Command]
-) -> RouterState:
+) -> tuple[RouterState, str]:
     queue = state.queues[caller.queue]
     chosen_id = pick(
         queue.strategy,
@@ -831,4 +850,4 @@ def _offer(
             queue.ring_timeout,
         )
     )
-    return state
+    return state, agent.id
