@@ -14,13 +14,14 @@ from pathlib import Path
 from vcc import __version__
 from vcc.config import AmiSettings, Settings, load_settings
 from vcc.core.routing import RouterState
-from vcc.demo import DEMO_AGENTS, DEMO_CALLER, DEMO_QUEUE, DEMO_SPEC, demo_agents, demo_queues
 from vcc.engine import Engine
 from vcc.errors import ProvisioningError, VccError
 from vcc.localpbx import install as installer
 from vcc.localpbx.instance import LocalAsterisk, require_running
 from vcc.pbx.asterisk import AsteriskDriver
 from vcc.pbx.events import PbxStatus
+from vcc.store import database_url, upgrade
+from vcc.tenant import load_tenant
 
 DESCRIPTION = """\
 vcc: an open contact center on the PBX you already run.
@@ -87,12 +88,39 @@ def _parser() -> argparse.ArgumentParser:
         description="Connect to Asterisk's AMI and route waiting callers to agents "
         "until interrupted. (The REST API and console join this process later.)",
     )
+    db = commands.add_parser(
+        "db",
+        help="create or migrate vcc's database",
+        description="Manage the database in database_url (VCC_DATABASE_URL); by default "
+        "SQLite in the data directory.",
+    )
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser(
+        "upgrade",
+        help="create the schema, or migrate it to this version of vcc",
+        description="Apply vcc's migrations up to the newest. Creates a missing SQLite "
+        "database; a PostgreSQL database must exist. A second run changes nothing.",
+    )
+    tenant = commands.add_parser(
+        "tenant",
+        help="check a tenant file (queues, agents, IVR menus, status codes)",
+        description="The contact center's configuration is one TOML file (tenant_file, "
+        "VCC_TENANT; the demo's is vcc/tenants/demo.toml).",
+    )
+    tenant_commands = tenant.add_subparsers(dest="tenant_command", metavar="ACTION", required=True)
+    check = tenant_commands.add_parser(
+        "check",
+        help="check a tenant file and summarise it",
+        description="Check every queue, agent, menu and status code; print a summary, or "
+        "exactly what is wrong and where. Nothing is changed either way.",
+    )
+    check.add_argument("file", type=Path, nargs="?", help="default: the configured tenant file")
     commands.add_parser(
         "demo",
-        help="start Asterisk with a demo tenant and run the controller",
-        description="Install and start the local Asterisk with two demo agents "
-        f"({', '.join(DEMO_AGENTS)}), a caller phone ({DEMO_CALLER}) and queue "
-        f"{DEMO_QUEUE.extension}, print how to register softphones, then run the controller.",
+        help="start Asterisk with the demo tenant and run the controller",
+        description="Install and start the local Asterisk with the demo tenant "
+        "(vcc/tenants/demo.toml: two agents, a caller phone, queues 7000 and 7001, "
+        "IVR 7100), print how to register softphones, then run the controller.",
     )
     return parser
 
@@ -107,6 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         if args.command == "pbx":
             return _pbx(args.pbx_command, settings)
+        if args.command == "db":
+            return _db(args.db_command, settings)
+        if args.command == "tenant":
+            tenant = load_tenant(args.file or settings.tenant_file)
+            print(tenant.summary())
+            return 0
         if args.command == "serve":
             asyncio.run(_serve(settings, _serve_ami(settings)))
         elif args.command == "demo":
@@ -119,11 +153,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _db(action: str, settings: Settings) -> int:
+    assert action == "upgrade", action  # argparse allows nothing else
+    url = settings.effective_database_url
+    revision = asyncio.run(upgrade(url))
+    shown = database_url(url).render_as_string(hide_password=True)
+    _progress(f"database {shown} is at revision {revision}")
+    return 0
+
+
 def _local(settings: Settings) -> LocalAsterisk:
     runtime = installer.find_runtime(settings)
     if runtime is None:
         raise ProvisioningError("Asterisk is not installed", hint="run 'vcc pbx install' first")
-    return LocalAsterisk(settings, runtime, DEMO_SPEC)
+    return LocalAsterisk(settings, runtime, load_tenant(settings.tenant_file).spec)
 
 
 def _pbx(action: str, settings: Settings) -> int:
@@ -174,11 +217,12 @@ def _serve_ami(settings: Settings) -> AmiSettings:
 
 
 async def _serve(settings: Settings, ami: AmiSettings) -> None:
+    tenant = load_tenant(settings.tenant_file)
     driver = AsteriskDriver(ami)
     engine = Engine(
         driver,
         RouterState.create(
-            demo_agents(), demo_queues(settings.ring_timeout), id_prefix=secrets.token_hex(4)
+            tenant.agents, tenant.queues, rules=tenant.rules, id_prefix=secrets.token_hex(4)
         ),
     )
     async with engine.serving() as loop:
@@ -198,12 +242,16 @@ def _demo(settings: Settings) -> int:
         "",
         "The demo is running. Register softphones on this machine (UDP, codec G.711 µ-law):",
     ]
-    for ext in (*DEMO_AGENTS, DEMO_CALLER):
-        role = "agent " if ext in DEMO_AGENTS else "caller"
+    spec = local.spec
+    for endpoint in spec.endpoints:
+        role = f"{endpoint.role.value:6}"
+        ext = endpoint.extension
         lines.append(f"  {role} {ext}: sip:{ext}@{sip}   password {local.sip_password(ext)}")
+    numbers = [f"{q.extension} (queue {q.queue})" for q in spec.queues]
+    numbers += [f"{m.extension} (menu {m.id})" for m in spec.menus if m.extension]
     lines += [
-        f"Then call {DEMO_QUEUE.extension} (queue '{DEMO_QUEUE.queue}') from {DEMO_CALLER}: "
-        "you hear hold music, an agent's phone rings, and the call connects when they answer.",
+        f"Then call {', '.join(numbers)}: you hear hold music, an agent's phone rings, "
+        "and the call connects when they answer.",
         "Passwords are kept (root only) in "
         f"{local.dir / 'secrets' / 'sip-passwords.json'}; 'vcc pbx stop' stops Asterisk.",
         "",

@@ -66,21 +66,31 @@ class Settings:
     ports: PbxPorts = PbxPorts()
     ami: AmiSettings = AmiSettings()
     debian_mirror: str | None = None  # default: read from this machine's apt sources
-    ring_timeout: float = 15.0
+    # The contact center's queues, agents, menus and status codes (vcc.tenant).
+    tenant_file: Path = REPO_DIR / "vcc" / "tenants" / "demo.toml"
+    # None: SQLite in data_dir (see effective_database_url), so that changing
+    # data_dir moves the default database with it.
+    database_url: str | None = None
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database vcc uses: ``database_url``, or else ``<data_dir>/vcc.db`` (SQLite)."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'vcc.db'}"
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
-_ENV_KEYS = {
+_ENV_KEYS: dict[str, tuple[str, type]] = {
     "VCC_DATA_DIR": ("data_dir", Path),
     "VCC_CACHE_DIR": ("cache_dir", Path),
     "VCC_DIALPLAN_DIR": ("dialplan_dir", Path),
     "VCC_INSTANCE": ("instance", str),
     "VCC_DEBIAN_MIRROR": ("debian_mirror", str),
-    "VCC_RING_TIMEOUT": ("ring_timeout", float),
+    "VCC_TENANT": ("tenant_file", Path),
+    "VCC_DATABASE_URL": ("database_url", str),
 }
-_ENV_AMI = {
+_ENV_AMI: dict[str, tuple[str, type]] = {
     "VCC_AMI_HOST": ("host", str),
     "VCC_AMI_PORT": ("port", int),
     "VCC_AMI_USERNAME": ("username", str),

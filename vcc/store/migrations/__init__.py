@@ -1,0 +1,1 @@
+"""vcc's Alembic migrations; run them with ``vcc db upgrade`` (``vcc.store.migrate``)."""

@@ -1,0 +1,363 @@
+"""The tables: agents, skills, queues, statuses and every interaction, with timestamps.
+
+Statuses and strategies are the core's own enums (``vcc.core``). Relationships
+never load on their own (``lazy="raise_on_sql"``): code that needs them says so
+with ``selectinload``, so no query hides in an attribute access, which under
+asyncio would fail anyway. Enums are stored as their string values (with a CHECK
+constraint), the same on SQLite and PostgreSQL; timestamps are UTC and come back
+timezone-aware (``UtcDateTime``). The schema itself is created and changed by the
+Alembic migrations in ``vcc/store/migrations``, never by ``create_all``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
+
+from vcc.core.agents import Status
+from vcc.core.queues import Strategy
+from vcc.store.types import UtcDateTime
+
+# Constraint names are part of the schema that migrations refer to (SQLite can only
+# change a constraint by name, through Alembic's batch mode), so none is left to chance.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SLUG_LENGTH = 32  # vcc.validate.slug
+EXTENSION_LENGTH = 15  # vcc.validate.extension
+SOUND_LENGTH = 255  # vcc.validate.sound: up to four folders of 64
+DTMF_KEYS = "0123456789*#"
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware: the default for ``created_at`` columns."""
+    return datetime.now(UTC)
+
+
+class InteractionKind(enum.StrEnum):
+    CALL = "call"
+    CHAT = "chat"
+    EMAIL = "email"
+    VOICEMAIL = "voicemail"
+
+
+class InteractionOutcome(enum.StrEnum):
+    """How an interaction ended, for reporting."""
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"  # the customer left while waiting
+    OVERFLOWED = "overflowed"  # moved to the queue's overflow queue
+    TRANSFERRED = "transferred"
+    EXITED = "exited"  # the caller pressed the queue's exit key
+    REJECTED = "rejected"  # the queue was full, or empty and not joinable
+    TIMED_OUT = "timed_out"  # waited max_wait_s and the queue has no overflow queue
+
+
+class OfferResult(enum.StrEnum):
+    """How one attempt to hand an interaction to an agent ended."""
+
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    UNREACHABLE = "unreachable"  # not registered, or the PBX could not reach the phone
+    CANCELLED = "cancelled"  # vcc stopped it, or the customer left while it rang
+
+
+def _values(kind: type[enum.Enum]) -> list[str]:
+    return [str(member.value) for member in kind]
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    # Not a native PostgreSQL ENUM type: a VARCHAR with a CHECK reads the same on both
+    # backends, and a later value is one constraint change away instead of an ALTER TYPE.
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=SLUG_LENGTH,
+        values_callable=_values,
+        validate_strings=True,
+    )
+
+
+# SQLite only numbers a primary key by itself if it is exactly INTEGER.
+_BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UtcDateTime()}  # noqa: RUF012 (SQLAlchemy's API)
+
+
+class Agent(Base):
+    """Someone who takes interactions; ``id`` is their login."""
+
+    __tablename__ = "agent"
+
+    id: Mapped[str] = mapped_column(String(SLUG_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    extension: Mapped[str] = mapped_column(String(EXTENSION_LENGTH), unique=True)
+    # In clear: PJSIP needs it to authenticate the desk phone and the admin to
+    # provision it. The database is as secret as the PBX's own config.
+    sip_password: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    skills: Mapped[list[AgentSkill]] = relationship(
+        back_populates="agent", lazy="raise_on_sql", cascade="all, delete-orphan"
+    )
+
+
+class Skill(Base):
+    __tablename__ = "skill"
+
+    id: Mapped[str] = mapped_column(String(SLUG_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class AgentSkill(Base):
+    """How good an agent is at a skill: 1 (a little) to 10 (expert)."""
+
+    __tablename__ = "agent_skill"
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 10", name="level_range"),)
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[str] = mapped_column(
+        ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    level: Mapped[int]
+
+    agent: Mapped[Agent] = relationship(back_populates="skills", lazy="raise_on_sql")
+    skill: Mapped[Skill] = relationship(lazy="raise_on_sql")
+
+
+class Queue(Base):
+    """Where interactions wait for an agent; callers reach it by ``extension``.
+
+    The settings of ``vcc.core.queues.QueueConfig``, in whole seconds (``_s``).
+    """
+
+    __tablename__ = "queue"
+    __table_args__ = (
+        CheckConstraint("ring_timeout_s > 0", name="ring_timeout_positive"),
+        CheckConstraint("wrap_up_s >= 0", name="wrap_up_not_negative"),
+        CheckConstraint("max_wait_s IS NULL OR max_wait_s > 0", name="max_wait_positive"),
+        CheckConstraint("max_length IS NULL OR max_length > 0", name="max_length_positive"),
+        CheckConstraint(
+            "announce_position_every_s IS NULL OR announce_position_every_s >= 5",
+            name="announce_every_5s_or_more",
+        ),
+        CheckConstraint(
+            "(periodic_message IS NULL) = (periodic_message_every_s IS NULL)",
+            name="periodic_message_with_interval",
+        ),
+        CheckConstraint(
+            "periodic_message_every_s IS NULL OR periodic_message_every_s >= 5",
+            name="periodic_every_5s_or_more",
+        ),
+        CheckConstraint(
+            "overflow_queue_id IS NULL OR overflow_message IS NULL", name="overflow_one_way"
+        ),
+        CheckConstraint(
+            "exit_key IS NULL OR exit_key IN ({})".format(", ".join(f"'{k}'" for k in DTMF_KEYS)),
+            name="exit_key_dtmf",
+        ),
+        CheckConstraint("overflow_queue_id <> id", name="overflow_elsewhere"),
+    )
+
+    id: Mapped[str] = mapped_column(String(SLUG_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    extension: Mapped[str] = mapped_column(String(EXTENSION_LENGTH), unique=True)
+    moh_class: Mapped[str] = mapped_column(String(SLUG_LENGTH), default="default")
+    ring_timeout_s: Mapped[int] = mapped_column(default=15)
+    # Past max_wait_s, or when max_length are waiting, a caller overflows: into the
+    # overflow queue, or hears the overflow message (a sound) and is let go; with
+    # neither, hears the standard "closed" message (vcc.core.queues.QueueConfig).
+    max_wait_s: Mapped[int | None]
+    overflow_queue_id: Mapped[str | None] = mapped_column(
+        ForeignKey("queue.id", ondelete="SET NULL")
+    )
+    overflow_message: Mapped[str | None] = mapped_column(String(SOUND_LENGTH))
+    max_length: Mapped[int | None]  # waiting interactions; None: no limit
+    join_when_empty: Mapped[bool] = mapped_column(default=True)  # no agent logged in
+    leave_when_empty: Mapped[bool] = mapped_column(default=False)
+    strategy: Mapped[Strategy] = mapped_column(
+        _enum(Strategy, "routing_strategy"), default=Strategy.LONGEST_IDLE
+    )
+    wrap_up_s: Mapped[int] = mapped_column(default=0)
+    exit_key: Mapped[str | None] = mapped_column(String(1))  # one DTMF key
+    announce_position_every_s: Mapped[int | None]  # None: never
+    announce_only_when_improved: Mapped[bool] = mapped_column(default=False)
+    periodic_message: Mapped[str | None] = mapped_column(String(SOUND_LENGTH))  # a sound
+    periodic_message_every_s: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    overflow_queue: Mapped[Queue | None] = relationship(remote_side=[id], lazy="raise_on_sql")
+    skills: Mapped[list[QueueSkill]] = relationship(
+        lazy="raise_on_sql", cascade="all, delete-orphan"
+    )
+    members: Mapped[list[QueueMember]] = relationship(
+        lazy="raise_on_sql", cascade="all, delete-orphan"
+    )
+
+
+class QueueSkill(Base):
+    """A skill an agent needs, at ``min_level`` or better, to be offered this queue's work."""
+
+    __tablename__ = "queue_skill"
+    __table_args__ = (CheckConstraint("min_level BETWEEN 1 AND 10", name="min_level_range"),)
+
+    queue_id: Mapped[str] = mapped_column(
+        ForeignKey("queue.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[str] = mapped_column(
+        ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    min_level: Mapped[int] = mapped_column(default=1)
+
+
+class QueueMember(Base):
+    """An agent who serves a queue. ``priority``: lower is offered first (0 is the top)."""
+
+    __tablename__ = "queue_member"
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
+    queue_id: Mapped[str] = mapped_column(
+        ForeignKey("queue.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    priority: Mapped[int] = mapped_column(default=0)
+
+
+class StatusCode(Base):
+    """A reason code the admin defines for a status, e.g. ``break``/``lunch``.
+
+    Codes are deactivated rather than deleted, so the status log keeps its meaning.
+    """
+
+    __tablename__ = "status_code"
+    __table_args__ = (UniqueConstraint("status", "code", name="uq_status_code_status_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[Status] = mapped_column(_enum(Status, "agent_status"))
+    code: Mapped[str] = mapped_column(String(SLUG_LENGTH))
+    label: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class StatusPolicy(Base):
+    """Per status, whether a reason code must be given. No row: not required."""
+
+    __tablename__ = "status_policy"
+
+    status: Mapped[Status] = mapped_column(_enum(Status, "agent_status"), primary_key=True)
+    reason_required: Mapped[bool] = mapped_column(default=False)
+
+
+class AgentStatusChange(Base):
+    """One change of an agent's status. Append-only: the log analytics and WFM read.
+
+    ``reason_code`` is the code's text rather than a reference to StatusCode: the
+    history keeps its meaning when the admin retires a code, and the system has codes
+    of its own (``missed-offers`` for the automatic break). ``by`` is the user who
+    asked, or ``"system"`` (busy during a call, wrap-up timers).
+    """
+
+    __tablename__ = "agent_status_change"
+    __table_args__ = (Index("ix_agent_status_change_agent_at", "agent_id", "at"),)
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    # No cascade: deleting an agent must not delete their history.
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id"))
+    status: Mapped[Status] = mapped_column(_enum(Status, "agent_status"))
+    reason_code: Mapped[str | None] = mapped_column(String(SLUG_LENGTH))
+    at: Mapped[datetime]
+    by: Mapped[str | None] = mapped_column(String(64))
+
+
+@event.listens_for(AgentStatusChange, "before_update")
+@event.listens_for(AgentStatusChange, "before_delete")
+def _append_only(_mapper: Mapper[Any], _connection: Any, change: AgentStatusChange) -> None:
+    # History that can be edited is not history: analytics and adherence rely on it.
+    # (Through the ORM, that is; SQL run by hand is the admin's responsibility.)
+    raise RuntimeError(f"status change {change.id} is history and cannot be changed")
+
+
+class Interaction(Base):
+    """A call, chat, email or voicemail handled by vcc, from arrival to end.
+
+    ``enqueued_at`` is when vcc took it on; ``offered_at`` the first time an agent
+    was offered it; ``answered_at`` when an agent took it (``agent_id``); ``ended_at``
+    when it was over, with ``outcome``. ``priority``: higher is served first, then
+    the longest waiting. ``disposition`` is the transaction code the agent chose.
+    """
+
+    __tablename__ = "interaction"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a UUID
+    kind: Mapped[InteractionKind] = mapped_column(_enum(InteractionKind, "interaction_kind"))
+    # No cascade on the references below: reports must outlive queues and agents.
+    queue_id: Mapped[str | None] = mapped_column(ForeignKey("queue.id"), index=True)
+    pbx_call_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    caller: Mapped[str | None] = mapped_column(String(128))
+    priority: Mapped[int] = mapped_column(default=0)
+    enqueued_at: Mapped[datetime]
+    offered_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agent.id"), index=True)
+    outcome: Mapped[InteractionOutcome | None] = mapped_column(
+        _enum(InteractionOutcome, "interaction_outcome")
+    )
+    disposition: Mapped[str | None] = mapped_column(String(SLUG_LENGTH))
+
+    offers: Mapped[list[InteractionOffer]] = relationship(
+        back_populates="interaction",
+        lazy="raise_on_sql",
+        cascade="all, delete-orphan",
+        order_by="InteractionOffer.offered_at",
+    )
+
+
+class InteractionOffer(Base):
+    """One attempt to hand an interaction to an agent (their phone ringing, say).
+
+    ``id`` is the engine's own offer id when it has one (it also names the PBX
+    channel), so the outcome the PBX reports can be matched to this row.
+    """
+
+    __tablename__ = "interaction_offer"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interaction.id", ondelete="CASCADE"), index=True
+    )
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id"), index=True)
+    offered_at: Mapped[datetime]
+    result: Mapped[OfferResult | None] = mapped_column(_enum(OfferResult, "offer_result"))
+    ended_at: Mapped[datetime | None]
+
+    interaction: Mapped[Interaction] = relationship(back_populates="offers", lazy="raise_on_sql")
