@@ -11,6 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Protocol
 
 from vcc.core import routing
 from vcc.errors import PbxError
@@ -41,6 +42,19 @@ WAITING_CONTEXTS = frozenset({WAIT_CONTEXT, ANNOUNCE_CONTEXT, MESSAGE_CONTEXT})
 Input = PbxEvent | routing.Event
 
 
+class Journal(Protocol):
+    """Where the router's records go (the database: ``vcc.store.journal.StoreJournal``)."""
+
+    def submit(self, record: routing.Record | routing.RingAgent, at: float) -> None:
+        """Take a record; must not wait."""
+
+    async def run(self) -> None:
+        """Write records until cancelled."""
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait until what was submitted is written."""
+
+
 class Engine:
     def __init__(
         self,
@@ -49,8 +63,10 @@ class Engine:
         *,
         tick_interval: float = 0.5,
         clock: Callable[[], float] = time.time,
+        journal: Journal | None = None,
     ) -> None:
         self.driver = driver
+        self.journal = journal
         self.state = state
         self.tick_interval = tick_interval
         self.clock = clock
@@ -70,6 +86,9 @@ class Engine:
     async def serving(self) -> AsyncIterator[asyncio.Task[None]]:
         """Run the loop and connect the PBX; on exit stop both. Yields the loop's task."""
         task = asyncio.create_task(self.run(), name="engine")
+        writer = None
+        if self.journal is not None:
+            writer = asyncio.create_task(self.journal.run(), name="journal")
         try:
             await self.driver.start()
             yield task
@@ -78,6 +97,11 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await self.driver.close()
+            if writer is not None and self.journal is not None:
+                await self.journal.drain()
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writer
 
     async def run(self) -> None:
         """Consume events forever (cancel the task to stop)."""
@@ -113,6 +137,15 @@ class Engine:
                     follow_ups.append(failure)
 
     async def _execute(self, command: routing.Command) -> routing.Event | None:
+        if self.journal is not None and isinstance(
+            command,
+            routing.InteractionStarted
+            | routing.OfferEnded
+            | routing.InteractionEnded
+            | routing.StatusChanged
+            | routing.RingAgent,
+        ):
+            self.journal.submit(command, self.state.now)
         try:
             match command:
                 case routing.RingAgent():
@@ -244,13 +277,15 @@ class Engine:
         # callers first, so an adopted offer finds the caller it was for
         events: list[routing.Event] = [*arrived, *adopted]
         events += [
-            routing.CallerLeft(c.call_id) for c in self.state.waiting if c.call_id not in present
+            routing.CallerLeft(c.call_id, lost=True)
+            for c in self.state.waiting
+            if c.call_id not in present
         ]
         # An offer whose channel we saw, and which is gone now, ended while we were away.
         # One whose channel we never saw may still be on its way (its Originate is being
         # retried right now): the router's own offer deadline covers it if it never comes.
         events += [
-            routing.CallEnded(offer_id, event.at)
+            routing.CallEnded(offer_id, event.at, lost=True)
             for offer_id, offer in self.state.offers.items()
             if offer_id not in present and (offer.answered or offer_id in seen_before)
         ]

@@ -11,6 +11,8 @@ from vcc.errors import InvalidInput
 _EXTENSION = re.compile(r"[0-9]{2,15}")
 # Names the admin picks for queues, instances, music classes: a safe slug.
 _SLUG = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+# Logins: like a slug, but may be all digits (many contact centers log in by number).
+_LOGIN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,31}")
 # Sounds Asterisk plays: relative names under its sounds directory, no extension.
 # No '..', no '/' at the start, none of Playback's separators ('&', ',', '|').
 _SOUND = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}(/[a-z0-9][a-z0-9_-]{0,63}){0,3}")
@@ -36,6 +38,16 @@ def slug(value: str, *, what: str = "name") -> str:
         raise InvalidInput(
             f"{what} {value!r} is not valid",
             hint="start with a letter; use at most 32 of a-z, 0-9, '_' and '-'",
+        )
+    return value
+
+
+def login(value: str, *, what: str = "login") -> str:
+    """A user's or agent's login: lowercase letters, digits, '_', '.', '-'."""
+    if not _LOGIN.fullmatch(value):
+        raise InvalidInput(
+            f"{what} {value!r} is not valid",
+            hint="use at most 32 of a-z, 0-9, '_', '.' and '-', starting with a letter or digit",
         )
     return value
 

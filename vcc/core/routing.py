@@ -200,6 +200,7 @@ class CallerArrived:
 @dataclass(frozen=True)
 class CallerLeft:
     call_id: str
+    lost: bool = False  # gone while vcc could not see (PBX restart, controller away)
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,7 @@ class CallEnded:
 
     offer_id: str
     at: float
+    lost: bool = False  # ended while vcc could not see (PBX restart, controller away)
 
 
 @dataclass(frozen=True)
@@ -356,8 +358,45 @@ class SendCallerAway:
     why: str
 
 
+@dataclass(frozen=True)
+class InteractionStarted:
+    """Record: a caller entered a queue (``None``: a queue vcc does not know)."""
+
+    call_id: str
+    queue: str | None
+    priority: int
+    enqueued_at: float
+
+
+@dataclass(frozen=True)
+class OfferEnded:
+    """Record how a ring attempt ended: answered, no_answer, busy, unreachable, cancelled."""
+
+    offer_id: str
+    result: str
+    at: float
+
+
+@dataclass(frozen=True)
+class InteractionEnded:
+    """Record how an interaction ended: answered, abandoned, rejected, timed_out, lost."""
+
+    call_id: str
+    outcome: str
+    at: float
+
+
+# Commands that only record what happened, for the store (analytics, WFM, resync).
+Record = InteractionStarted | OfferEnded | InteractionEnded | StatusChanged
+
+# OfferFailed reasons (the PBX's words) → the recorded result
+_OFFER_RESULTS = {"no-answer": "no_answer", "busy": "busy", "hung-up": "no_answer"}
+
 Command = (
-    RingAgent
+    InteractionStarted
+    | OfferEnded
+    | InteractionEnded
+    | RingAgent
     | StopRinging
     | StatusChanged
     | StatusRefused
@@ -387,8 +426,11 @@ def _apply(state: RouterState, event: Event, out: list[Command]) -> RouterState:
         case CallerArrived():
             state = _arrive(state, event, out)
         case CallerLeft():
-            state = _forget_caller(state, event.call_id)
             offer = state.offer_for_call(event.call_id)
+            if state.caller(event.call_id) is not None:
+                outcome = "lost" if event.lost else "abandoned"
+                out.append(InteractionEnded(event.call_id, outcome, state.now))
+            state = _forget_caller(state, event.call_id)
             if offer is not None and not offer.answered:
                 offers = {**state.offers, offer.offer_id: replace(offer, cancelled=True)}
                 state = replace(state, offers=_frozen(offers))
@@ -410,13 +452,14 @@ def _apply(state: RouterState, event: Event, out: list[Command]) -> RouterState:
         case OfferFailed():
             offer = state.offers.get(event.offer_id)
             if offer is not None and not offer.answered:
-                state = _offer_failed(state, offer, event.at, out)
+                result = _OFFER_RESULTS.get(event.reason, "unreachable")
+                state = _offer_failed(state, offer, event.at, out, result)
         case CallEnded():
             offer = state.offers.get(event.offer_id)
             if offer is not None and offer.answered:
-                state = _call_ended(state, offer, event.at, out)
+                state = _call_ended(state, offer, event.at, out, lost=event.lost)
             elif offer is not None:
-                state = _offer_failed(state, offer, event.at, out)
+                state = _offer_failed(state, offer, event.at, out, "no_answer")
         case StatusRequested():
             state = _request_status(state, event, out)
         case Tick():
@@ -441,8 +484,11 @@ def _arrive(state: RouterState, event: CallerArrived, out: list[Command]) -> Rou
     )
     state = replace(state, next_seq=state.next_seq + 1)
     queue = state.queues.get(event.queue)
+    known = event.queue if queue is not None else None
+    out.append(InteractionStarted(caller.call_id, known, caller.priority, caller.enqueued_at))
     if queue is None:
         out.append(SendCallerAway(caller.call_id, caller.channel, None, "unknown-queue"))
+        out.append(InteractionEnded(caller.call_id, "rejected", state.now))
         return state
     if not queue.join_when_empty and not _staffed(state, queue.id):
         return _overflow(state, caller, queue, "no-agents", out)
@@ -490,6 +536,8 @@ def _overflow(
         target = other.overflow if isinstance(other.overflow, OverflowToMessage) else None
     sound = target.sound if isinstance(target, OverflowToMessage) else None
     out.append(SendCallerAway(caller.call_id, caller.channel, sound, why))
+    outcome = "timed_out" if why == "max-wait" else "rejected"
+    out.append(InteractionEnded(caller.call_id, outcome, state.now))
     return state
 
 
@@ -574,6 +622,7 @@ def _leave_empty_queues(state: RouterState, agent: Agent, out: list[Command]) ->
 
 # -- offers ----------------------------------------------------------------------------
 def _answered(state: RouterState, offer: Offer, at: float, out: list[Command]) -> RouterState:
+    out.append(OfferEnded(offer.offer_id, "answered", at))
     agent = state.agents[offer.agent_id]
     offers = {**state.offers, offer.offer_id: replace(offer, answered_at=at)}
     state = replace(state, offers=_frozen(offers))
@@ -618,8 +667,11 @@ def _drop_offer(state: RouterState, offer: Offer) -> RouterState:
     return _update_agent(state, agent, offer_id=None)
 
 
-def _offer_failed(state: RouterState, offer: Offer, at: float, out: list[Command]) -> RouterState:
+def _offer_failed(
+    state: RouterState, offer: Offer, at: float, out: list[Command], result: str
+) -> RouterState:
     """The agent did not take the caller: free the agent, don't re-offer them this caller."""
+    out.append(OfferEnded(offer.offer_id, "cancelled" if offer.cancelled else result, at))
     state = _drop_offer(state, offer)
     state = replace(
         state,
@@ -645,7 +697,11 @@ def _offer_failed(state: RouterState, offer: Offer, at: float, out: list[Command
     return state
 
 
-def _call_ended(state: RouterState, offer: Offer, at: float, out: list[Command]) -> RouterState:
+def _call_ended(
+    state: RouterState, offer: Offer, at: float, out: list[Command], *, lost: bool = False
+) -> RouterState:
+    if offer.call_id:  # an adopted leg may not say which caller it was for
+        out.append(InteractionEnded(offer.call_id, "lost" if lost else "answered", at))
     state = _drop_offer(state, offer)
     agent = state.agents[offer.agent_id]
     queue = state.queues.get(offer.queue)
@@ -678,7 +734,7 @@ def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
         timeout = state.queues[offer.queue].ring_timeout if offer.queue in state.queues else 0
         if not offer.answered and now - offer.offered_at > timeout + OFFER_GRACE:
             out.append(StopRinging(offer.offer_id))
-            state = _offer_failed(state, offer, now, out)
+            state = _offer_failed(state, offer, now, out, "no_answer")
     offered = {o.call_id for o in state.offers.values()}
     for caller in state.waiting:
         queue = state.queues[caller.queue]

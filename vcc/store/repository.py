@@ -118,7 +118,7 @@ async def add_agent(
 ) -> Agent:
     """Add an agent whose login is ``id`` and whose desk phone is ``extension``."""
     async with writing(session):
-        validate.slug(id, what="agent id")
+        validate.login(id, what="agent id")
         validate.extension(extension)
         validate.secret(sip_password, what="SIP password")
         if not name.strip():

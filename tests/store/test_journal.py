@@ -1,0 +1,102 @@
+"""The router's records reach the database: interactions, offers, status changes."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vcc.core.agents import Status, StatusRequest
+from vcc.core.queues import QueueConfig
+from vcc.core.routing import (
+    Agent,
+    AgentAnswered,
+    CallEnded,
+    CallerArrived,
+    CallerLeft,
+    Command,
+    Event,
+    InteractionEnded,
+    InteractionStarted,
+    OfferEnded,
+    OfferFailed,
+    RingAgent,
+    RouterState,
+    StatusChanged,
+    StatusRequested,
+    handle,
+)
+from vcc.store import repository
+from vcc.store.journal import StoreJournal, last_statuses
+from vcc.store.models import Interaction, InteractionOffer
+
+
+async def setup_db(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        await repository.add_queue(session, id="support", name="Support", extension="7000")
+        for agent_id in ("1001", "1002"):
+            await repository.add_agent(
+                session, id=agent_id, name=agent_id, extension=agent_id, sip_password="x" * 12
+            )
+        await session.commit()
+
+
+def run(events: list[Event]) -> list[tuple[Command, float]]:
+    agents = [
+        Agent(a, f"PJSIP/{a}", {"support": 0}, status=Status.AVAILABLE, idle_since=i)
+        for i, a in enumerate(("1001", "1002"))
+    ]
+    state = RouterState.create(agents, [QueueConfig("support")], id_prefix="t")
+    out: list[tuple[Command, float]] = []
+    for event in events:
+        state, commands = handle(state, event)
+        out += [(c, state.now) for c in commands]
+    return out
+
+
+async def test_a_call_its_offers_and_statuses_are_recorded(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await setup_db(sessions)
+    journal = StoreJournal(sessions)
+    commands = run(
+        [
+            CallerArrived("c1", "PJSIP/2001-1", "support", 100.0),  # rings 1001 (t-2)
+            OfferFailed("t-2", "no-answer", 115.0),  # → rings 1002 (t-3)
+            AgentAnswered("t-3", 116.0),
+            CallEnded("t-3", 180.0),
+            CallerArrived("c2", "PJSIP/2001-2", "support", 200.0),
+            CallerLeft("c2"),  # hangs up while 1001 rings: abandoned
+            StatusRequested("1002", StatusRequest(Status.BREAK), 210.0, "1002"),
+        ]
+    )
+    for command, at in commands:
+        if isinstance(
+            command, InteractionStarted | OfferEnded | InteractionEnded | StatusChanged | RingAgent
+        ):
+            journal.submit(command, at)
+    writer = asyncio.create_task(journal.run())
+    await journal.drain()
+    writer.cancel()
+    assert journal.refused == 0, "every record was accepted"
+
+    async with sessions() as session:
+        c1 = await session.get(Interaction, "c1")
+        c2 = await session.get(Interaction, "c2")
+        offers = (
+            await session.scalars(select(InteractionOffer).order_by(InteractionOffer.offered_at))
+        ).all()
+        statuses = await last_statuses(session)
+    assert c1 is not None
+    assert c1.outcome == "answered"
+    assert c1.agent_id == "1002"
+    assert c2 is not None
+    assert c2.outcome == "abandoned"
+    assert [(o.agent_id, o.result) for o in offers] == [
+        ("1001", "no_answer"),
+        ("1002", "answered"),
+        ("1001", "cancelled"),
+    ]
+    assert statuses["1002"][0] is Status.BREAK
+    assert "1001" not in statuses  # it rang twice but never changed status
