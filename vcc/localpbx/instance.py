@@ -15,12 +15,19 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from vcc import validate
 from vcc.config import AmiSettings, Settings
-from vcc.errors import PbxAlreadyRunning, PbxNotRunning, PortInUse, ProvisioningError
+from vcc.errors import (
+    InvalidInput,
+    PbxAlreadyRunning,
+    PbxNotRunning,
+    PortInUse,
+    ProvisioningError,
+)
 from vcc.localpbx import ivr
 from vcc.localpbx.audio import write_tone
 from vcc.localpbx.runtime import Runtime
@@ -31,6 +38,8 @@ MOH_FREQUENCY = 330.0  # the hold "music" is a soft tone: tests can tell it from
 BOOT_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+# An extra config file's name: a plain file in etc/, never a path.
+_EXTRA_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\.conf")
 
 
 @dataclass(frozen=True)
@@ -42,10 +51,38 @@ class InstanceStatus:
 class LocalAsterisk:
     """The Asterisk that ``vcc pbx start`` runs (or the test harness, with its own ports)."""
 
-    def __init__(self, settings: Settings, runtime: Runtime, spec: PbxSpec) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        runtime: Runtime,
+        spec: PbxSpec,
+        *,
+        extra_config: Mapping[str, str] | None = None,
+        passwords: Mapping[str, str] | None = None,
+    ) -> None:
+        """``extra_config`` (file name → text) adds config files beside the rendered
+        templates, written as they are: e.g. a benchmark's ``queues.conf``, or an
+        ``extensions_extra.conf``, which ``extensions.conf`` includes if it exists.
+        Names are plain ``*.conf`` file names; one that a template uses is refused
+        when rendering.
+
+        ``passwords`` (extension → SIP password) are the ones the database keeps for
+        agents' desk phones; endpoints without one get a generated password, kept in
+        ``secrets/sip-passwords.json``."""
         self.settings = settings
         self.runtime = runtime
         self.spec = spec
+        for extension, password in (passwords or {}).items():
+            validate.extension(extension, what="endpoint extension")
+            validate.secret(password, what=f"SIP password of {extension}")
+        self.passwords = dict(passwords or {})
+        for name in extra_config or {}:
+            if not _EXTRA_NAME.fullmatch(name):
+                raise InvalidInput(
+                    f"extra config file name {name!r} is not a plain *.conf file name",
+                    hint="use letters, digits, '-' and '_', ending in .conf (no slashes)",
+                )
+        self.extra_config = dict(extra_config or {})
         if runtime.chrooted:
             self.base = PurePosixPath("/var/lib/vcc") / settings.instance
         else:
@@ -111,6 +148,12 @@ class LocalAsterisk:
                 f"no Asterisk templates in {self.settings.dialplan_dir}",
                 hint="set VCC_DIALPLAN_DIR to the dialplan/ folder of a vcc checkout",
             )
+        clashes = sorted(self.extra_config.keys() & {t.name for t in templates})
+        if clashes:
+            raise ProvisioningError(
+                f"extra config file(s) {', '.join(clashes)} would replace vcc's own template",
+                hint="give the extra file another name and include it from the template",
+            )
         for template in templates:
             text = template.read_text()
             unknown = set(_PLACEHOLDER.findall(text)) - values.keys()
@@ -121,6 +164,14 @@ class LocalAsterisk:
                 )
             text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
             _write_private(self.dir / "etc" / template.name, text)
+        for name, text in self.extra_config.items():
+            _write_private(self.dir / "etc" / name, text)
+        # etc/ holds this render's files only: an extra file of an earlier run
+        # (one extensions.conf includes, say) must not linger into this one.
+        written = {t.name for t in templates} | self.extra_config.keys()
+        for stale in (self.dir / "etc").glob("*.conf"):
+            if stale.name not in written:
+                stale.unlink()
 
     def _render_endpoints(self) -> str:
         blocks = []
@@ -154,11 +205,15 @@ class LocalAsterisk:
     def _sip_passwords(self) -> dict[str, str]:
         path = self.dir / "secrets" / "sip-passwords.json"
         known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-        missing = [e.extension for e in self.spec.endpoints if e.extension not in known]
+        missing = [
+            e.extension
+            for e in self.spec.endpoints
+            if e.extension not in known and e.extension not in self.passwords
+        ]
         if missing:
             known.update({ext: secrets.token_hex(12) for ext in missing})
             _write_private(path, json.dumps(known, indent=1, sort_keys=True))
-        return known
+        return {**known, **self.passwords}
 
     # -- lifecycle ---------------------------------------------------------------
     def status(self) -> InstanceStatus:
