@@ -71,6 +71,8 @@ class InteractionOutcome(enum.StrEnum):
     EXITED = "exited"  # the caller pressed the queue's exit key
     REJECTED = "rejected"  # the queue was full, or empty and not joinable
     TIMED_OUT = "timed_out"  # waited max_wait_s and the queue has no overflow queue
+    # the PBX lost the call: it restarted or crashed while the call was up or waiting
+    LOST = "lost"
 
 
 class OfferResult(enum.StrEnum):
