@@ -11,17 +11,21 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from vcc import __version__
 from vcc.config import AmiSettings, Settings, load_settings
 from vcc.core.routing import RouterState
 from vcc.engine import Engine
-from vcc.errors import ProvisioningError, VccError
+from vcc.errors import DatabaseUnavailable, InvalidInput, ProvisioningError, VccError
 from vcc.localpbx import install as installer
 from vcc.localpbx.instance import LocalAsterisk, require_running
+from vcc.localpbx.spec import EndpointRole
 from vcc.pbx.asterisk import AsteriskDriver
 from vcc.pbx.events import PbxStatus
-from vcc.store import database_url, upgrade
-from vcc.tenant import load_tenant
+from vcc.store import create_engine, database_url, session_factory, upgrade
+from vcc.store.tenant_sync import ApplyReport, PbxProvisioning, apply_tenant, spec_from_db
+from vcc.tenant import Tenant, load_tenant
 
 DESCRIPTION = """\
 vcc: an open contact center on the PBX you already run.
@@ -38,6 +42,9 @@ first steps (as root on Debian 12):
 configuration: a TOML file (--config or VCC_CONFIG) and VCC_* variables;
 see README.md.
 """
+
+
+_APPLY_FIRST = "run 'vcc tenant apply' first: it writes the tenant file into the database"
 
 
 def _progress(message: str) -> None:
@@ -72,8 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     pbx_commands.add_parser(
         "start",
         help="render dialplan/ and start Asterisk on loopback",
-        description="Render dialplan/ into the instance's config directory and start "
-        "Asterisk bound to 127.0.0.1; waits until it is fully booted.",
+        description="Render dialplan/ into the instance's config directory, with the "
+        "agents and queues in the database ('vcc tenant apply' puts them there), and "
+        "start Asterisk bound to 127.0.0.1; waits until it is fully booted.",
     )
     pbx_commands.add_parser("stop", help="stop Asterisk", description="Stop the local Asterisk.")
     pbx_commands.add_parser(
@@ -103,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     tenant = commands.add_parser(
         "tenant",
-        help="check a tenant file (queues, agents, IVR menus, status codes)",
+        help="check a tenant file (queues, agents, IVR menus, status codes) or apply it",
         description="The contact center's configuration is one TOML file (tenant_file, "
         "VCC_TENANT; the demo's is vcc/tenants/demo.toml).",
     )
@@ -115,6 +123,16 @@ def _parser() -> argparse.ArgumentParser:
         "exactly what is wrong and where. Nothing is changed either way.",
     )
     check.add_argument("file", type=Path, nargs="?", help="default: the configured tenant file")
+    apply = tenant_commands.add_parser(
+        "apply",
+        help="write a tenant file into the database, which Asterisk then serves",
+        description="Check the file, then make the database match it in one transaction: "
+        "queues, agents, skills, queue memberships and status codes (creating or "
+        "migrating the database first). New agents get a generated SIP password; "
+        "existing ones keep theirs. What the file no longer has is removed, except "
+        "agents and queues with history, which are refused. A second run changes nothing.",
+    )
+    apply.add_argument("file", type=Path, nargs="?", help="default: the configured tenant file")
     commands.add_parser(
         "demo",
         help="start Asterisk with the demo tenant and run the controller",
@@ -138,9 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             return _db(args.db_command, settings)
         if args.command == "tenant":
-            tenant = load_tenant(args.file or settings.tenant_file)
-            print(tenant.summary())
-            return 0
+            return _tenant(args.tenant_command, args.file or settings.tenant_file, settings)
         if args.command == "serve":
             asyncio.run(_serve(settings, _serve_ami(settings)))
         elif args.command == "demo":
@@ -162,6 +178,77 @@ def _db(action: str, settings: Settings) -> int:
     return 0
 
 
+def _tenant(action: str, path: Path, settings: Settings) -> int:
+    tenant = load_tenant(path)
+    if action == "check":
+        print(tenant.summary())
+        return 0
+    assert action == "apply", action  # argparse allows nothing else
+    report = asyncio.run(_apply_tenant(settings, tenant))
+    shown = database_url(settings.effective_database_url).render_as_string(hide_password=True)
+    _progress(f"applied {path} to the database {shown}")
+    print(report.summary())
+    return 0
+
+
+async def _apply_tenant(settings: Settings, tenant: Tenant) -> ApplyReport:
+    """Create or migrate the database, then write the tenant into it (one transaction)."""
+    url = settings.effective_database_url
+    await upgrade(url)
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            return await apply_tenant(session, tenant)
+    finally:
+        await engine.dispose()
+
+
+def _served_local(settings: Settings) -> LocalAsterisk:
+    """The local Asterisk serving what the database holds: the agents' desk phones with
+    their SIP passwords, and the queues. IVR menus and the phones of non-agents come
+    from the tenant file, which the database doesn't keep."""
+    runtime = installer.find_runtime(settings)
+    if runtime is None:
+        raise ProvisioningError("Asterisk is not installed", hint="run 'vcc pbx install' first")
+    tenant = load_tenant(settings.tenant_file)
+    url = database_url(settings.effective_database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise ProvisioningError(
+            f"there is no database yet ({url.render_as_string(hide_password=True)})",
+            hint=_APPLY_FIRST,
+        )
+    served = asyncio.run(_read_provisioning(settings, tenant))
+    return LocalAsterisk(settings, runtime, served.spec, passwords=served.sip_passwords)
+
+
+async def _read_provisioning(settings: Settings, tenant: Tenant) -> PbxProvisioning:
+    url = database_url(settings.effective_database_url)
+    shown = url.render_as_string(hide_password=True)
+    phones = [e for e in tenant.spec.endpoints if e.role is not EndpointRole.AGENT]
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine, read_only=True)() as session:
+            served = await spec_from_db(session, phones=phones, menus=tenant.spec.menus)
+    except DBAPIError as exc:
+        lines = str(exc.orig).strip().splitlines()
+        raise DatabaseUnavailable(
+            f"cannot read the agents and queues from the database {shown}: "
+            + (lines[0] if lines else type(exc.orig).__name__),
+            hint=f"check VCC_DATABASE_URL (or data_dir); if the database is new, {_APPLY_FIRST}",
+        ) from exc
+    except InvalidInput as exc:
+        raise ProvisioningError(
+            f"the tenant file {settings.tenant_file} does not fit the database {shown}: "
+            f"{exc.message}",
+            hint="run 'vcc tenant apply' to write the file into the database",
+        ) from None
+    finally:
+        await engine.dispose()
+    if not served.sip_passwords:
+        raise ProvisioningError(f"the database {shown} has no agents", hint=_APPLY_FIRST)
+    return served
+
+
 def _local(settings: Settings) -> LocalAsterisk:
     runtime = installer.find_runtime(settings)
     if runtime is None:
@@ -175,10 +262,10 @@ def _pbx(action: str, settings: Settings) -> int:
         installer.install(settings, _progress)
         _progress(f"done in {time.monotonic() - started:.1f} s")
         return 0
-    local = _local(settings)
     if action == "start":
-        local.start(_progress)
+        _served_local(settings).start(_progress)
         return 0
+    local = _local(settings)
     if action == "stop":
         if not local.stop(_progress):
             _progress(f"Asterisk instance '{settings.instance}' is not running")
@@ -232,7 +319,10 @@ async def _serve(settings: Settings, ami: AmiSettings) -> None:
 
 def _demo(settings: Settings) -> int:
     installer.install(settings, _progress)
-    local = _local(settings)
+    report = asyncio.run(_apply_tenant(settings, load_tenant(settings.tenant_file)))
+    if report.changed:
+        _progress(f"applied {settings.tenant_file} to the database:\n{report.summary()}")
+    local = _served_local(settings)
     if local.status().running:
         _progress(f"Asterisk instance '{settings.instance}' is already running")
     else:
@@ -252,7 +342,7 @@ def _demo(settings: Settings) -> int:
     lines += [
         f"Then call {', '.join(numbers)}: you hear hold music, an agent's phone rings, "
         "and the call connects when they answer.",
-        "Passwords are kept (root only) in "
+        "Agents' passwords are kept in vcc's database, the others' (root only) in "
         f"{local.dir / 'secrets' / 'sip-passwords.json'}; 'vcc pbx stop' stops Asterisk.",
         "",
     ]

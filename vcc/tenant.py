@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from vcc.errors import ConfigError, InvalidInput
 from vcc.localpbx.spec import Endpoint, EndpointRole, PbxSpec, QueueNumber
 
 DEMO_TENANT = Path(__file__).resolve().parent / "tenants" / "demo.toml"
+NAME_LENGTH = 100  # an agent's name, as the database keeps it
 
 T = TypeVar("T")
 
@@ -32,6 +33,7 @@ class Tenant:
     queues: tuple[QueueConfig, ...]
     agents: tuple[Agent, ...]
     rules: StatusRules
+    names: Mapping[str, str] = field(default_factory=dict)  # agent id → name, if given
 
     def summary(self) -> str:
         lines = [
@@ -144,11 +146,13 @@ def _queue(where: str, table: Any) -> tuple[QueueConfig, QueueNumber]:
     return config, number
 
 
-def _agent(where: str, table: Any) -> Agent:
+def _agent(where: str, table: Any) -> tuple[Agent, str | None]:
     r = _Reader(where, table)
     agent_id = r.get("id", str, required=True)
     r.check(lambda: validate.extension(agent_id, what="agent id (the desk phone's extension)"))
-    r.get("name", str)  # for people; the console shows it later
+    name = r.get("name", str)  # for people: stored with the agent, shown by the console
+    if name is not None and not 0 < len(name.strip()) <= NAME_LENGTH:
+        raise InvalidInput(f"{where}.name: give 1 to {NAME_LENGTH} characters")
     queues = r.get("queues", dict, required=True)
     for queue_id, priority in queues.items():
         if not isinstance(priority, int) or isinstance(priority, bool) or priority < 0:
@@ -163,7 +167,7 @@ def _agent(where: str, table: Any) -> Agent:
         ) from None
     skills = _levels(f"{where}.skills", r.get("skills", dict, {}))
     r.done()
-    return Agent(agent_id, f"PJSIP/{agent_id}", dict(queues), skills, status=status)
+    return Agent(agent_id, f"PJSIP/{agent_id}", dict(queues), skills, status=status), name
 
 
 def _action(where: str, table: Any) -> IvrAction:
@@ -272,7 +276,8 @@ def parse_tenant(table: Mapping[str, Any]) -> Tenant:
             raise InvalidInput(
                 f"queue {queue.id}: overflow_queue {queue.overflow.queue!r} is unknown"
             )
-    agents = tuple(_agent(f"agents[{i}]", a) for i, a in enumerate(table.get("agents", [])))
+    named = [_agent(f"agents[{i}]", a) for i, a in enumerate(table.get("agents", []))]
+    agents = tuple(a for a, _ in named)
     for agent in agents:
         for queue_id in agent.queues:
             if queue_id not in ids:
@@ -292,7 +297,8 @@ def parse_tenant(table: Mapping[str, Any]) -> Tenant:
         queues=tuple(n for _, n in pairs),
         menus=menus,
     )
-    return Tenant(spec, queues, agents, _rules(table))
+    names = {a.id: name.strip() for a, name in named if name is not None}
+    return Tenant(spec, queues, agents, _rules(table), names)
 
 
 def load_tenant(path: Path) -> Tenant:

@@ -31,10 +31,18 @@ def vcc(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.Com
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """A separate instance on its own ports; stopped whatever the test does."""
+    """A separate instance on its own ports, with the demo tenant applied to a database
+    of its own (SQLite in a data directory in tmp_path); stopped whatever the test does."""
     config = tmp_path / "vcc.toml"
     config.write_text(CLI_PORTS)
-    env = {**os.environ, "VCC_CONFIG": str(config), "VCC_INSTANCE": "clitest"}
+    env = {
+        **os.environ,
+        "VCC_CONFIG": str(config),
+        "VCC_INSTANCE": "clitest",
+        "VCC_DATA_DIR": str(tmp_path / "data"),
+    }
+    applied = vcc("tenant", "apply", env=env)
+    assert applied.returncode == 0, applied.stderr
     yield env
     vcc("pbx", "stop", env=env)
 
