@@ -9,21 +9,28 @@ import secrets
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vcc import __version__
 from vcc.config import AmiSettings, Settings, load_settings
-from vcc.core.routing import RouterState
+from vcc.core.agents import Status
+from vcc.core.routing import Agent, RouterState
 from vcc.engine import Engine
-from vcc.errors import DatabaseUnavailable, InvalidInput, ProvisioningError, VccError
+from vcc.errors import ConfigError, DatabaseUnavailable, InvalidInput, ProvisioningError, VccError
 from vcc.localpbx import install as installer
 from vcc.localpbx.instance import LocalAsterisk, require_running
 from vcc.localpbx.spec import EndpointRole
 from vcc.pbx.asterisk import AsteriskDriver
 from vcc.pbx.events import PbxStatus
 from vcc.store import create_engine, database_url, session_factory, upgrade
+from vcc.store import create_engine as create_db_engine
+from vcc.store.journal import StoreJournal, last_statuses
+from vcc.store.models import Agent as StoredAgent
 from vcc.store.tenant_sync import ApplyReport, PbxProvisioning, apply_tenant, spec_from_db
 from vcc.tenant import Tenant, load_tenant
 
@@ -305,16 +312,50 @@ def _serve_ami(settings: Settings) -> AmiSettings:
 
 async def _serve(settings: Settings, ami: AmiSettings) -> None:
     tenant = load_tenant(settings.tenant_file)
-    driver = AsteriskDriver(ami)
-    engine = Engine(
-        driver,
-        RouterState.create(
-            tenant.agents, tenant.queues, rules=tenant.rules, id_prefix=secrets.token_hex(4)
-        ),
-    )
-    async with engine.serving() as loop:
-        _progress(f"controller connected to AMI {ami.host}:{ami.port}; Ctrl-C stops it")
-        await loop
+    url = settings.effective_database_url
+    await upgrade(url)
+    database = create_db_engine(url)
+    try:
+        sessions = session_factory(database)
+        agents = await _agents_as_recorded(sessions, tenant.agents)
+        engine = Engine(
+            AsteriskDriver(ami),
+            RouterState.create(
+                agents, tenant.queues, rules=tenant.rules, id_prefix=secrets.token_hex(4)
+            ),
+            journal=StoreJournal(sessions),
+        )
+        async with engine.serving() as loop:
+            _progress(f"controller connected to AMI {ami.host}:{ami.port}; Ctrl-C stops it")
+            await loop
+    finally:
+        await database.dispose()
+
+
+async def _agents_as_recorded(
+    sessions: async_sessionmaker[AsyncSession], agents: Sequence[Agent]
+) -> list[Agent]:
+    """The tenant's agents in the status the database last recorded for them.
+
+    Busy and Wrap-up are not restored: the calls they were about are either still up,
+    and the resync adopts them, or gone while nobody watched.
+    """
+    async with sessions() as session:
+        recorded = await last_statuses(session)
+        known = set(await session.scalars(select(StoredAgent.id)))
+    missing = sorted(a.id for a in agents if a.id not in known)
+    if missing:
+        raise ConfigError(
+            f"agent(s) {', '.join(missing)} of the tenant file are not in the database",
+            hint="run 'vcc tenant apply' first",
+        )
+    restored = []
+    for agent in agents:
+        status, reason = recorded.get(agent.id, (agent.status, agent.reason))
+        if status in (Status.BUSY, Status.WRAP_UP):
+            status, reason = Status.AVAILABLE, None
+        restored.append(replace(agent, status=status, reason=reason))
+    return restored
 
 
 def _demo(settings: Settings) -> int:

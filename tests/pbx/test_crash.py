@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import select
+
 from tests.harness.audio import assert_heard
 from tests.harness.pbx import MOH_HZ, QUEUE, SALES, PbxHarness
 from tests.harness.until import eventually
@@ -18,6 +20,8 @@ from tests.pbx.test_faults import ami
 from tests.pbx.test_first_call import agent_channels, hear_each_other_for_a_second
 from vcc.core.agents import Status
 from vcc.pbx.events import CallerEnqueued, ChannelEnteredBridge, ChannelHungUp
+from vcc.store import create_engine, session_factory
+from vcc.store.models import Interaction
 
 TENANT = f"""
 [[queues]]
@@ -43,9 +47,19 @@ def serve(pbx: PbxHarness, tmp_path: Path, name: str) -> Iterator[subprocess.Pop
     env = {
         **os.environ,
         "VCC_TENANT": str(tenant),
+        "VCC_DATA_DIR": str(tmp_path),  # its own SQLite database
         "VCC_AMI_PORT": str(ami_settings.port),
         "VCC_AMI_SECRET_FILE": str(ami_settings.secret_file),
     }
+    applied = subprocess.run(
+        [sys.executable, "-m", "vcc", "tenant", "apply"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert applied.returncode == 0, applied.stderr
     log = tmp_path / f"{name}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -115,6 +129,13 @@ async def test_sigkill_drops_no_call_and_the_next_controller_routes_in_order(
 
     # One ring per caller, no more: the restarted controller adopted the running call.
     assert len(agent_channels(pbx, "1001")) == 3
+    # Both controllers wrote to the same database: every call is there, answered.
+    outcomes = await recorded_outcomes(tmp_path / "vcc.db")
+    assert outcomes == {
+        talking.uniqueid: "answered",
+        early.uniqueid: "answered",
+        late.uniqueid: "answered",
+    }
     assert_heard(second.heard, MOH_HZ, start=0.3, end=1.0)
     assert_heard(second.heard, 1000.0, start=-0.8)
     assert_heard(third.heard, 1000.0, start=-0.8)
@@ -151,6 +172,16 @@ async def test_asterisk_restart_frees_agents_of_the_calls_it_lost(pbx: PbxHarnes
         await caller.hangup()
         await agent.wait_for("CALL_CLOSED")
     assert_heard(caller.heard, 1000.0, start=-0.8)
+
+
+async def recorded_outcomes(database: Path) -> dict[str, str | None]:
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        async with session_factory(engine, read_only=True)() as session:
+            rows = await session.scalars(select(Interaction))
+            return {i.id: (i.outcome.value if i.outcome else None) for i in rows}
+    finally:
+        await engine.dispose()
 
 
 async def enqueued_from(pbx: PbxHarness, extension: str) -> CallerEnqueued:
