@@ -18,7 +18,7 @@ from vcc.core.agents import Status, StatusRules
 from vcc.core.ivr import IvrMenu, PlayAndHangUp, ToQueue
 from vcc.core.queues import QueueConfig
 from vcc.core.routing import Agent, RouterState
-from vcc.engine import Engine
+from vcc.engine import Engine, Journal
 from vcc.localpbx import install as installer
 from vcc.localpbx.audio import write_tone
 from vcc.localpbx.instance import LocalAsterisk
@@ -199,6 +199,7 @@ class PbxHarness:
         queues: Iterable[QueueConfig] | None = None,
         ring_timeout: float = 10.0,
         rules: StatusRules | None = None,
+        journal: Journal | None = None,
         ami_port: int | None = None,
         **driver_options: object,
     ) -> AsyncIterator[Engine]:
@@ -224,6 +225,7 @@ class PbxHarness:
         engine = Engine(
             driver,
             RouterState.create(agent_list, queues, rules=rules, id_prefix=secrets.token_hex(3)),
+            journal=journal,
         )
         async with engine.serving():
             yield engine

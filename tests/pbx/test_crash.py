@@ -20,7 +20,8 @@ from tests.pbx.test_faults import ami
 from tests.pbx.test_first_call import agent_channels, hear_each_other_for_a_second
 from vcc.core.agents import Status
 from vcc.pbx.events import CallerEnqueued, ChannelEnteredBridge, ChannelHungUp
-from vcc.store import create_engine, session_factory
+from vcc.store import create_engine, repository, session_factory, upgrade
+from vcc.store.journal import StoreJournal
 from vcc.store.models import Interaction
 
 TENANT = f"""
@@ -141,14 +142,33 @@ async def test_sigkill_drops_no_call_and_the_next_controller_routes_in_order(
     assert_heard(third.heard, 1000.0, start=-0.8)
 
 
-async def test_asterisk_restart_frees_agents_of_the_calls_it_lost(pbx: PbxHarness) -> None:
+async def test_asterisk_restart_frees_agents_and_records_the_calls_it_lost(
+    pbx: PbxHarness, tmp_path: Path
+) -> None:
     caller, agent = pbx.phones["2001"], pbx.phones["1001"]
-    async with pbx.controller(["1001"], backoff=(0.05, 0.5)) as engine:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'vcc.db'}"
+    await upgrade(url)
+    database = create_engine(url)
+    sessions = session_factory(database)
+    async with sessions() as session:
+        for queue in (QUEUE, SALES):
+            await repository.add_queue(
+                session, id=queue.queue, name=queue.queue, extension=queue.extension
+            )
+        await repository.add_agent(
+            session, id="1001", name="1001", extension="1001", sip_password="x" * 12
+        )
+        await session.commit()
+    journal = StoreJournal(sessions)
+    async with pbx.controller(["1001"], journal=journal, backoff=(0.05, 0.5)) as engine:
         await caller.dial(QUEUE.extension)
+        lost = await enqueued_from(pbx, "2001")
         await agent.wait_for("CALL_RTPESTAB")
         await eventually(lambda: engine.state.agents["1001"].status is Status.BUSY, what="busy")
-        pbx.asterisk.stop()
-        await caller.wait_for("CALL_CLOSED")
+        pbx.asterisk.kill()  # a crash: Asterisk says nothing about the calls it drops
+        for phone in (caller, agent):  # the phones never heard a BYE: they give up too
+            await phone.hangup()
+            await phone.wait_for("CALL_CLOSED")
         pbx.asterisk.start()
         await ami(engine).wait_ready(30)
         await pbx.monitor.driver.wait_ready(30)
@@ -171,6 +191,10 @@ async def test_asterisk_restart_frees_agents_of_the_calls_it_lost(pbx: PbxHarnes
         await hear_each_other_for_a_second(pbx)
         await caller.hangup()
         await agent.wait_for("CALL_CLOSED")
+    outcomes = await recorded_outcomes(tmp_path / "vcc.db")
+    await database.dispose()
+    assert outcomes[lost.uniqueid] == "lost"  # the call the restart took away
+    assert list(outcomes.values()).count("answered") == 1  # the one after it
     assert_heard(caller.heard, 1000.0, start=-0.8)
 
 

@@ -268,6 +268,22 @@ class LocalAsterisk:
             self._process = None
         return True
 
+    def kill(self) -> bool:
+        """Kill Asterisk at once, as a crash would (no hangups, no goodbye on AMI).
+
+        For fault tests, and for an instance that no longer answers ``stop``."""
+        pid = self._pid()
+        if pid is None:
+            return False
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self._process is not None:
+            self._process.wait(timeout=5)
+            self._process = None
+        return True
+
     def cli(self, command: str, *, timeout: float = 10.0) -> str:
         """Run one Asterisk CLI command over the control socket (root on this machine only)."""
         argv = self.runtime.command(["asterisk", "-C", str(self.conf), "-rx", command])
