@@ -61,6 +61,8 @@ class QueueConfig:
     def __post_init__(self) -> None:
         if self.ring_timeout <= 0:
             raise ValueError("ring_timeout must be positive")
+        if self.wrap_up < 0:
+            raise ValueError("wrap_up must not be negative")
         if self.max_wait is not None and self.max_wait <= 0:
             raise ValueError("max_wait must be positive")
         if self.max_length is not None and self.max_length < 1:
