@@ -13,22 +13,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import math
 import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
+from bench.common import run_bounded, summary, write_results
 from tests.harness.pbx import QUEUE, PbxHarness
 from tests.harness.until import eventually
 from vcc.config import PbxPorts, load_settings
 from vcc.core.agents import Status
 from vcc.engine import Engine
-from vcc.errors import PbxError
 from vcc.pbx.events import (
     CallerEnqueued,
     ChannelCreated,
@@ -43,7 +40,6 @@ PHONE_PORT_BASE = 35100
 CALLER, AGENT = "2001", "1001"
 PING_BURST = 100  # before and after the calls: ≥ 200 pings however few calls
 PROGRESS_EVERY = 25
-RESULTS = Path(__file__).resolve().parent / "results"
 LEGS = ("enqueue→originate", "originate→ringing", "originate→bridged", "enqueue→bridged")
 
 
@@ -55,17 +51,6 @@ class Run:
     ring_fallbacks: int = 0  # calls with no Ringing state: the first state change was used
     calls: int = 0
     failure: str = ""
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile: a value that was actually measured."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    pcts = {f"p{p}": percentile(values, p) for p in (50, 90, 99)}
-    return {"n": len(values), **pcts, "max": max(values)}
 
 
 async def one_call(pbx: PbxHarness, engine: Engine, run: Run) -> None:
@@ -195,31 +180,12 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
 async def main_async(calls: int, deadline: float) -> int:
     settings = load_settings().with_changes(instance="bench", ports=BENCH_PORTS)
     pbx = PbxHarness(settings, phone_port_base=PHONE_PORT_BASE)
-    run, started, budget = Run(), time.monotonic(), asyncio.timeout(deadline)
-    try:
-        async with budget:
-            await pbx.start()
-            await measure(pbx, calls, run)
-    except TimeoutError:
-        expired = budget.expired()
-        run.failure = f"deadline of {deadline:.0f} s reached" if expired else "an action timed out"
-    except (AssertionError, PbxError) as exc:  # a harness wait timed out, or AMI failed
-        run.failure = str(exc)
-    finally:
-        if hasattr(pbx, "monitor"):
-            await pbx.stop()
-        else:  # start() failed half-way; PbxHarness.stop() assumes it completed
-            for phone in pbx.phones.values():
-                await phone.stop()
-            pbx.asterisk.stop()
+    run, started = Run(), time.monotonic()
+    run.failure = await run_bounded(pbx, lambda: measure(pbx, calls, run), deadline)
     text, data = report(
         run, calls, time.monotonic() - started, pbx.asterisk.runtime.asterisk_version
     )
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ring_latency.txt").write_text(text)
-    (RESULTS / "ring_latency.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
-    print(text, end="")
-    print(f"written to {RESULTS}/ring_latency.{{txt,json}}")
+    write_results("ring_latency", text, data)
     return 0 if run.calls == calls else 1
 
 

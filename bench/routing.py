@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
+from bench.common import RESULTS, percentile
 from vcc.core.agents import Status, StatusRequest
 from vcc.core.queues import QueueConfig, Strategy
 from vcc.core.routing import (
@@ -39,15 +38,9 @@ from vcc.core.routing import (
     handle,
 )
 
-RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_P99_MS = 2.0
 QUEUES = ("support", "sales", "billing", "tech", "vip")
 SKILLS = ("dutch", "english", "french")
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def busy_center(agents: int, callers: int, seed: int) -> RouterState:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 import time
@@ -26,13 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.ring_latency import at_least, summary
+from bench.common import run_bounded, summary, write_results
+from bench.ring_latency import at_least
 from tests.harness.pbx import QUEUE, Monitor, PbxHarness
 from tests.harness.until import eventually
 from vcc.config import PbxPorts, load_settings
 from vcc.core.agents import Status
 from vcc.engine import Engine
-from vcc.errors import PbxError
 from vcc.localpbx.instance import LocalAsterisk
 from vcc.pbx.ami_events import Lenient
 from vcc.pbx.asterisk import AsteriskDriver
@@ -365,32 +364,17 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
 
 async def main_async(calls: int, deadline: float) -> int:
     pbx = harness()
-    run, started, budget = Run(), time.monotonic(), asyncio.timeout(deadline)
-    try:
-        async with budget:
-            await pbx.start()
-            await watch_queues(pbx)
-            await measure(pbx, calls, run)
-    except TimeoutError:
-        expired = budget.expired()
-        run.failure = f"deadline of {deadline:.0f} s reached" if expired else "an action timed out"
-    except (AssertionError, PbxError) as exc:  # a harness wait timed out, or AMI failed
-        run.failure = str(exc)
-    finally:
-        if hasattr(pbx, "monitor"):
-            await pbx.stop()
-        else:  # start() failed half-way; PbxHarness.stop() assumes it completed
-            for phone in pbx.phones.values():
-                await phone.stop()
-            pbx.asterisk.stop()
+    run, started = Run(), time.monotonic()
+
+    async def work() -> None:
+        await watch_queues(pbx)
+        await measure(pbx, calls, run)
+
+    run.failure = await run_bounded(pbx, work, deadline)
     text, data = report(
         run, calls, time.monotonic() - started, pbx.asterisk.runtime.asterisk_version
     )
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "vs_app_queue.txt").write_text(text)
-    (RESULTS / "vs_app_queue.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
-    print(text, end="")
-    print(f"written to {RESULTS}/vs_app_queue.{{txt,json}}")
+    write_results("vs_app_queue", text, data)
     return 0 if all(done == calls for done in run.calls.values()) else 1
 
 

@@ -1,0 +1,56 @@
+"""What the benchmarks share: percentiles, a bounded run of a real-PBX harness, results."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from tests.harness.pbx import PbxHarness
+from vcc.errors import PbxError
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile: a value that was actually measured."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    pcts = {f"p{p}": percentile(values, p) for p in (50, 90, 99)}
+    return {"n": len(values), **pcts, "max": max(values)}
+
+
+async def run_bounded(pbx: PbxHarness, work: Callable[[], Awaitable[None]], deadline: float) -> str:
+    """Start the harness, do ``work`` within ``deadline`` seconds, always stop it.
+
+    Returns why the run is incomplete, or '' if it is not."""
+    budget = asyncio.timeout(deadline)
+    failure = ""
+    try:
+        async with budget:
+            await pbx.start()
+            await work()
+    except TimeoutError:
+        failure = (
+            f"deadline of {deadline:.0f} s reached" if budget.expired() else "an action timed out"
+        )
+    except (AssertionError, PbxError) as exc:  # a harness wait timed out, or AMI failed
+        failure = str(exc)
+    finally:
+        await pbx.stop()
+    return failure
+
+
+def write_results(name: str, text: str, data: dict[str, Any]) -> None:
+    """``bench/results/<name>.txt`` for people, ``.json`` with every number."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.txt").write_text(text)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    print(text, end="")
+    print(f"written to {RESULTS}/{name}.{{txt,json}}")
