@@ -1,10 +1,13 @@
 """Ring latency through vcc's real path, beside the AMI round trip of the same run.
 
-Caller phone 2001 dials queue 7000 → dialplan UserEvent → vcc engine → AMI Originate
-of agent phone 1001 (baresip, auto-answer) → ``vcc-connect`` bridges the caller. Legs
-are timed on Asterisk's own clock (each event's ``Timestamp``), so the polling that
-waits for them adds nothing; the AMI ``Ping`` is timed by vcc's driver, interleaved
-with the calls (a burst before, one between calls, a burst after).
+Caller phone 2001 dials queue 7000, where vcc has reserved agent phone 1001 (baresip,
+auto-answer) beforehand: the dialplan takes the reservation (``VccReserved``) and dials
+the agent itself, no round trip to vcc (the fast path). With ``--no-fast-path``: the
+dialplan's UserEvent → vcc engine → AMI Originate of the agent → ``vcc-connect``
+bridges the caller. Legs are timed on Asterisk's own clock (each event's
+``Timestamp``), so the polling that waits for them adds nothing; the AMI ``Ping`` is
+timed by vcc's driver, interleaved with the calls (a burst before, one between calls,
+a burst after).
 
 Run as root from the repository: ``.venv/bin/python -m bench.ring_latency --calls 200``
 """
@@ -26,8 +29,10 @@ from tests.harness.until import eventually
 from vcc.config import PbxPorts, load_settings
 from vcc.core.agents import Status
 from vcc.engine import Engine
+from vcc.pbx.asterisk import reservation_variable
 from vcc.pbx.events import (
     CallerEnqueued,
+    CallerTookReservation,
     ChannelCreated,
     ChannelEnteredBridge,
     ChannelState,
@@ -40,7 +45,8 @@ PHONE_PORT_BASE = 35100
 CALLER, AGENT = "2001", "1001"
 PING_BURST = 100  # before and after the calls: ≥ 200 pings however few calls
 PROGRESS_EVERY = 25
-LEGS = ("enqueue→originate", "originate→ringing", "originate→bridged", "enqueue→bridged")
+# "agent leg": the agent's channel is created (by Dial on the fast path, else Originate)
+LEGS = ("enqueue→agent leg", "agent leg→ringing", "agent leg→bridged", "enqueue→bridged")
 
 
 @dataclass
@@ -50,6 +56,8 @@ class Run:
     cycles: list[float] = field(default_factory=list)  # ms, wall clock: dial → all idle again
     ring_fallbacks: int = 0  # calls with no Ringing state: the first state change was used
     calls: int = 0
+    fast_path: bool = True  # vcc reserves the agent before the caller comes
+    fast_calls: int = 0  # calls that took the reservation (the rest: VccEnqueue)
     failure: str = ""
 
 
@@ -61,8 +69,14 @@ async def one_call(pbx: PbxHarness, engine: Engine, run: Run) -> None:
         phone.clear()
     monitor.events.clear()  # memory stays flat over any number of calls
 
+    if run.fast_path:  # the steady state: the free agent's reservation is on the PBX
+        await eventually(
+            lambda: monitor.driver.get_global(reservation_variable(QUEUE.queue)),
+            what="the agent reserved on the PBX",
+        )
     await caller.dial(QUEUE.extension)
     enqueued = await monitor.wait_for(CallerEnqueued, queue=QUEUE.queue)
+    run.fast_calls += isinstance(enqueued, CallerTookReservation)
     bridged = await monitor.wait_for(ChannelEnteredBridge, uniqueid=enqueued.uniqueid)
     legs = await eventually(
         lambda: [e for e in monitor.of(ChannelCreated) if e.channel.startswith(f"PJSIP/{AGENT}-")],
@@ -77,16 +91,18 @@ async def one_call(pbx: PbxHarness, engine: Engine, run: Run) -> None:
         run.ring_fallbacks += 1
         ringing = changes
     for name, start, end in (
-        ("enqueue→originate", enqueued.at, leg.at),
-        ("originate→ringing", leg.at, ringing[0].at),
-        ("originate→bridged", leg.at, bridged.at),
+        ("enqueue→agent leg", enqueued.at, leg.at),
+        ("agent leg→ringing", leg.at, ringing[0].at),
+        ("agent leg→bridged", leg.at, bridged.at),
         ("enqueue→bridged", enqueued.at, bridged.at),
     ):
         run.legs[name].append((end - start) * 1000)
 
     def agent_is(status: Status, *, free: bool) -> bool:
+        """In ``status``, and free (no offer, or just a reservation) or not."""
         agent_state = engine.state.agents[AGENT]
-        return agent_state.status is status and (agent_state.offer_id is None) == free
+        offer = engine.state.offers.get(agent_state.offer_id or "")
+        return agent_state.status is status and (offer is None or offer.reserved) == free
 
     await eventually(lambda: agent_is(Status.BUSY, free=False), what="agent on call in vcc")
     await caller.hangup()
@@ -103,7 +119,7 @@ async def ping(engine: Engine, run: Run, count: int) -> None:
 
 async def measure(pbx: PbxHarness, calls: int, run: Run) -> None:
     started = time.monotonic()
-    async with pbx.controller([AGENT]) as engine:
+    async with pbx.controller([AGENT], fast_path=run.fast_path) as engine:
         await ping(engine, run, PING_BURST)
         for n in range(1, calls + 1):
             await one_call(pbx, engine, run)
@@ -122,8 +138,15 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
         f"vcc ring latency, {date}",
         f"Asterisk {version}, {os.cpu_count()} cores, {run.calls}/{requested} calls, "
         f"wall {wall:.1f} s" + ("" if run.calls == requested else f", INCOMPLETE: {run.failure}"),
-        f"path: phone {CALLER} dials {QUEUE.extension} → UserEvent → vcc engine → AMI Originate "
-        f"PJSIP/{AGENT} (baresip auto-answer) → Bridge",
+        f"path: phone {CALLER} dials {QUEUE.extension} → "
+        + (
+            f"agent reserved beforehand → UserEvent VccReserved → Dial PJSIP/{AGENT} "
+            f"(baresip auto-answer); fast path: {run.fast_calls}/{run.calls} calls took the "
+            "reservation"
+            if run.fast_path
+            else f"UserEvent → vcc engine → AMI Originate PJSIP/{AGENT} (baresip auto-answer) "
+            "→ Bridge"
+        ),
         "legs on Asterisk's event clock; ping timed by vcc's AMI driver (same connection "
         "that originates)",
         "",
@@ -137,12 +160,12 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
         if ping and s is not ping:
             row += f"{s['p50'] / ping['p50']:>9.1f}×{s['p99'] / ping['p99']:>9.1f}×"
         lines.append(row)
-    if ping and "enqueue→originate" in stats:
-        p50 = stats["enqueue→originate"]["p50"]
+    if ping and "enqueue→agent leg" in stats:
+        p50 = stats["enqueue→agent leg"]["p50"]
         ratio = p50 / ping["p50"]
         lines += [
             "",
-            f"enqueue→originate p50 = {ratio:.1f} × AMI ping p50 ({p50:.2f} ms vs "
+            f"enqueue→agent leg p50 = {ratio:.1f} × AMI ping p50 ({p50:.2f} ms vs "
             f"{ping['p50']:.2f} ms)",
         ]
     if run.cycles:
@@ -157,7 +180,7 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
         ]
     if run.ring_fallbacks:
         lines.append(
-            f"originate→ringing: no Ringing state in {run.ring_fallbacks} calls; "
+            f"agent leg→ringing: no Ringing state in {run.ring_fallbacks} calls; "
             "the agent leg's first state change was used instead"
         )
     data: dict[str, object] = {
@@ -167,6 +190,8 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
         "calls_requested": requested,
         "calls_done": run.calls,
         "failure": run.failure,
+        "fast_path": run.fast_path,
+        "fast_path_calls": run.fast_calls,
         "wall_seconds": round(wall, 2),
         "ring_fallbacks": run.ring_fallbacks,
         "summary_ms": {**stats, "AMI ping": ping},
@@ -177,10 +202,10 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
     return "\n".join(lines) + "\n", data
 
 
-async def main_async(calls: int, deadline: float) -> int:
+async def main_async(calls: int, deadline: float, *, fast_path: bool = True) -> int:
     settings = load_settings().with_changes(instance="bench", ports=BENCH_PORTS)
     pbx = PbxHarness(settings, phone_port_base=PHONE_PORT_BASE)
-    run, started = Run(), time.monotonic()
+    run, started = Run(fast_path=fast_path), time.monotonic()
     run.failure = await run_bounded(pbx, lambda: measure(pbx, calls, run), deadline)
     text, data = report(
         run, calls, time.monotonic() - started, pbx.asterisk.runtime.asterisk_version
@@ -211,8 +236,13 @@ def main(argv: list[str] | None = None) -> int:
         default=1200.0,
         help="give up after this many seconds (default 1200)",
     )
+    parser.add_argument(
+        "--no-fast-path",
+        action="store_true",
+        help="no reservations: vcc rings the agent by Originate once the caller is in",
+    )
     args = parser.parse_args(argv)
-    return asyncio.run(main_async(args.calls, args.deadline))
+    return asyncio.run(main_async(args.calls, args.deadline, fast_path=not args.no_fast_path))
 
 
 if __name__ == "__main__":

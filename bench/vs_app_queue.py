@@ -1,10 +1,13 @@
 """vcc against Asterisk's own app_queue: caller enters a queue → agent's phone rings.
 
 One Asterisk, the same baresip phones, interleaved in one run: phone 2001 dials either
-vcc's queue 7000 (dialplan UserEvent → vcc engine → AMI Originate of PJSIP/1001 →
-``vcc-connect`` bridges the caller) or 7999, which runs ``Queue(baseline)``: app_queue
-with the same agent phone as its only member. Legs are timed on Asterisk's own clock
-(each event's ``Timestamp``), from the caller's entry into the queue (vcc's
+vcc's queue 7000 or 7999, which runs ``Queue(baseline)``: app_queue with the same agent
+phone as its only member. On vcc's queue the agent is reserved before the caller comes
+(the fast path): the dialplan takes the reservation and dials PJSIP/1001 itself
+(``VccReserved`` UserEvent, then ``Dial``); with ``--no-fast-path``, the old path:
+``VccEnqueue`` UserEvent → vcc engine → AMI Originate of PJSIP/1001 → ``vcc-connect``
+bridges the caller. Legs are timed on Asterisk's own clock (each event's
+``Timestamp``), from the caller's entry into the queue (vcc's ``VccReserved`` or
 ``VccEnqueue`` UserEvent; app_queue's ``QueueCallerJoin``) to the agent leg's
 ``Newchannel``, its ``Newstate Ringing`` and the caller's ``BridgeEnter``.
 
@@ -34,9 +37,10 @@ from vcc.core.agents import Status
 from vcc.engine import Engine
 from vcc.localpbx.instance import LocalAsterisk
 from vcc.pbx.ami_events import Lenient
-from vcc.pbx.asterisk import AsteriskDriver
+from vcc.pbx.asterisk import AsteriskDriver, reservation_variable
 from vcc.pbx.events import (
     CallerEnqueued,
+    CallerTookReservation,
     ChannelCreated,
     ChannelEnteredBridge,
     ChannelState,
@@ -132,6 +136,8 @@ class Run:
         default_factory=lambda: {path: {part: [] for part in PARTS} for path in PATHS}
     )
     pings: list[float] = field(default_factory=list)  # ms
+    fast_path: bool = True  # vcc reserves the agent before the caller comes
+    fast_calls: int = 0  # vcc calls that took the reservation (the rest: VccEnqueue)
     failure: str = ""
 
 
@@ -184,8 +190,14 @@ async def one_call(
 
     entered: CallerEnqueued | CallerJoinedQueue
     if path == "vcc":
+        if run.fast_path:  # the steady state: the free agent's reservation is on the PBX
+            await eventually(
+                lambda: monitor.driver.get_global(reservation_variable(QUEUE.queue)),
+                what="the agent reserved on the PBX",
+            )
         await caller.dial(QUEUE.extension)
         entered = await monitor.wait_for(CallerEnqueued, queue=QUEUE.queue)
+        run.fast_calls += isinstance(entered, CallerTookReservation)
     else:
         await caller.dial(BASELINE_EXTENSION)
         entered = await monitor.wait_for(CallerJoinedQueue, queue=BASELINE_QUEUE)
@@ -215,8 +227,10 @@ async def one_call(
         run.parts[path]["vcc has it→created"].append((leg.at - has_it) * 1000)
 
     def agent_is(status: Status, *, free: bool) -> bool:
+        """In ``status``, and free (no offer, or just a reservation) or not."""
         agent_state = engine.state.agents[AGENT]
-        return agent_state.status is status and (agent_state.offer_id is None) == free
+        offer = engine.state.offers.get(agent_state.offer_id or "")
+        return agent_state.status is status and (offer is None or offer.reserved) == free
 
     if path == "vcc":  # let vcc see its own call answered before it ends
         await eventually(lambda: agent_is(Status.BUSY, free=False), what="agent on call in vcc")
@@ -241,7 +255,7 @@ async def measure(pbx: PbxHarness, calls: int, run: Run) -> None:
     started = time.monotonic()
     # vcc's engine runs throughout: app_queue's callers never reach vcc-enqueue, so it
     # has nothing to do on their calls beyond reading the events.
-    async with pbx.controller([AGENT]) as engine:
+    async with pbx.controller([AGENT], fast_path=run.fast_path) as engine:
         arrived = note_arrivals(engine)
         await ping(engine, run, PING_BURST)
         for n in range(1, calls + 1):
@@ -264,6 +278,15 @@ def ratios(stats: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[str,
     }
 
 
+def vcc_path(run: Run) -> str:
+    if not run.fast_path:
+        return f"UserEvent VccEnqueue → vcc engine → AMI Originate PJSIP/{AGENT} → Bridge"
+    return (
+        f"agent reserved beforehand → UserEvent VccReserved → Dial PJSIP/{AGENT} "
+        f"(fast path: {run.fast_calls}/{run.calls['vcc']} calls took the reservation)"
+    )
+
+
 def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, dict[str, object]]:
     date = datetime.now(UTC).isoformat(timespec="seconds")
     stats = {
@@ -276,8 +299,7 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
         f"vcc vs app_queue, caller enters queue → agent rings, {date}",
         f"Asterisk {version}, {os.cpu_count()} cores, calls: {done}, wall {wall:.1f} s"
         + ("" if complete else f", INCOMPLETE: {run.failure}"),
-        f"vcc:       phone {CALLER} dials {QUEUE.extension} → UserEvent VccEnqueue → vcc engine "
-        f"→ AMI Originate PJSIP/{AGENT} → Bridge",
+        f"vcc:       phone {CALLER} dials {QUEUE.extension} → " + vcc_path(run),
         f"app_queue: phone {CALLER} dials {BASELINE_EXTENSION} → Queue({BASELINE_QUEUE}), "
         f"one member PJSIP/{AGENT} (leastrecent, no announcements)",
         "calls interleaved one by one; same baresip agent phone (auto-answer); legs on "
@@ -313,7 +335,8 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
                     + "".join(f"{s[k]:>8.2f}" for k in ("p50", "p90", "p99"))
                 )
         lines.append(
-            "(vcc has it: vcc's driver hands the parsed VccEnqueue to the engine, host clock)"
+            "(vcc has it: vcc's driver hands the parsed VccReserved/VccEnqueue to the engine, "
+            "host clock; below 0: the PBX made the agent leg before vcc heard of the caller)"
         )
     target = ratio.get(TARGET_LEG, {}).get("p50")
     if target is None:
@@ -343,6 +366,8 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
         "calls_requested_per_path": requested,
         "calls_done": run.calls,
         "failure": run.failure,
+        "fast_path": run.fast_path,
+        "fast_path_calls": run.fast_calls,
         "wall_seconds": round(wall, 2),
         "ring_fallbacks": run.ring_fallbacks,
         "summary_ms": stats,
@@ -362,9 +387,9 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
     return "\n".join(lines) + "\n", data
 
 
-async def main_async(calls: int, deadline: float) -> int:
+async def main_async(calls: int, deadline: float, *, fast_path: bool = True) -> int:
     pbx = harness()
-    run, started = Run(), time.monotonic()
+    run, started = Run(fast_path=fast_path), time.monotonic()
 
     async def work() -> None:
         await watch_queues(pbx)
@@ -389,8 +414,13 @@ def main(argv: list[str] | None = None) -> int:
         default=900.0,
         help="give up after this many seconds (default 900)",
     )
+    parser.add_argument(
+        "--no-fast-path",
+        action="store_true",
+        help="no reservations: vcc rings the agent by Originate once the caller is in",
+    )
     args = parser.parse_args(argv)
-    return asyncio.run(main_async(args.calls, args.deadline))
+    return asyncio.run(main_async(args.calls, args.deadline, fast_path=not args.no_fast_path))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,11 @@
 
 PBX adapters (and later the API) only hand events to :meth:`Engine.submit`; one
 task consumes them in order, so the core needs no locks and nothing runs loose.
+
+Where the driver supports it, the router reserves free agents for the next caller of
+a queue and the PBX rings them without asking (``fast_path``). Such an agent leg is
+made by the caller's own Dial, so its unique id is the PBX's, not the offer id: the
+engine finds it by the caller's ``DialStarted``.
 """
 
 from __future__ import annotations
@@ -10,23 +15,30 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Protocol
 
 from vcc.core import routing
-from vcc.errors import PbxError
+from vcc.errors import PbxDisconnected, PbxError
 from vcc.pbx.driver import PbxDriver
 from vcc.pbx.events import (
     CallerEnqueued,
     CallerHearsMusic,
+    CallerTookReservation,
     ChannelCreated,
     ChannelHungUp,
+    ChannelInfo,
     ChannelState,
     ChannelStateChanged,
+    DialStarted,
     OriginateFinished,
     OriginateRequest,
     PbxEvent,
     PbxResynced,
+    Reservation,
+    ReservedDialFailed,
 )
 
 log = logging.getLogger(__name__)
@@ -38,6 +50,12 @@ ANNOUNCE_CONTEXT = "vcc-announce"
 MESSAGE_CONTEXT = "vcc-message"
 # A waiting caller is in one of these (music, or hearing something from the queue).
 WAITING_CONTEXTS = frozenset({WAIT_CONTEXT, ANNOUNCE_CONTEXT, MESSAGE_CONTEXT})
+# A reserved agent's Dial that ended unanswered (DIALSTATUS) → the core's reason.
+DIAL_FAILURES = {"NOANSWER": "no-answer", "BUSY": "busy"}  # others: unreachable
+# Hangup causes of a reserved agent's leg that mean the agent turned the call down.
+BUSY_CAUSES = frozenset({17, 21})  # user busy, call rejected
+# Offers to hang up once their leg shows up (it may be announced after the order).
+STOP_WHEN_SEEN_LIMIT = 1000
 
 Input = PbxEvent | routing.Event
 
@@ -64,14 +82,26 @@ class Engine:
         tick_interval: float = 0.5,
         clock: Callable[[], float] = time.time,
         journal: Journal | None = None,
+        fast_path: bool | None = None,
     ) -> None:
+        """``fast_path``: reserve free agents for the next caller (None: whenever the
+        driver supports it)."""
         self.driver = driver
         self.journal = journal
-        self.state = state
+        if fast_path is None:
+            fast_path = driver.supports_reservations
+        self.state = replace(state, reserve_agents=fast_path)
         self.tick_interval = tick_interval
         self.clock = clock
         self.inbox: asyncio.Queue[Input] = asyncio.Queue()
         self.channel_names: dict[str, str] = {}  # uniqueid → channel name, for hangups
+        # Callers who took a reservation, while their Dial runs: uniqueid → offer id;
+        # the agent legs those Dials made: uniqueid → offer id, and offer id → channel
+        # name (an originated leg's uniqueid is its offer id: it needs none of this).
+        self.reserving: dict[str, str] = {}
+        self.reserved_legs: dict[str, str] = {}
+        self.leg_names: dict[str, str] = {}
+        self._stop_when_seen: OrderedDict[str, None] = OrderedDict()
         self.steps = 0  # events handled: lets tests and benchmarks wait for quiescence
         # Until the store is wired in (ACD issue), status changes and refusals are kept
         # here, in order, for the API, tests and analytics to read.
@@ -96,6 +126,7 @@ class Engine:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await self._withdraw_reservations()
             await self.driver.close()
             if writer is not None and self.journal is not None:
                 await self.journal.drain()
@@ -119,8 +150,21 @@ class Engine:
                     await self._apply(routing.Tick(self.clock()))
             await self._step(item)
 
+    async def _withdraw_reservations(self) -> None:
+        """On the way out: no PBX should ring an agent for a controller that is gone."""
+        for queue, offer_id in self.state.reservations.items():
+            try:
+                await self.driver.release(queue, offer_id)
+            except PbxError as exc:
+                log.info("reservation of %s left on the PBX: %s", queue, exc)
+
     async def _step(self, item: Input) -> None:
         self.steps += 1
+        if isinstance(item, DialStarted):
+            offer_id = self.reserving.get(item.caller_uniqueid)
+            if offer_id is not None and offer_id in self._stop_when_seen:
+                del self._stop_when_seen[offer_id]
+                await self._hang_up(item.channel, offer_id)
         if isinstance(item, PbxEvent):
             for event in self._translate(item):
                 await self._apply(event)
@@ -146,6 +190,8 @@ class Engine:
             | routing.RingAgent,
         ):
             self.journal.submit(command, self.state.now)
+        if self.journal is not None and isinstance(command, routing.ReservationUsed):
+            self.journal.submit(command.ring, self.state.now)  # the offer, as if originated
         try:
             match command:
                 case routing.RingAgent():
@@ -162,9 +208,23 @@ class Engine:
                         )
                     )
                 case routing.StopRinging():
-                    name = self.channel_names.get(command.offer_id)
+                    name = self.channel_names.get(command.offer_id) or self.leg_names.get(
+                        command.offer_id
+                    )
                     if name is not None:
                         await self.driver.hangup(name)
+                    else:  # a reserved agent's leg is announced just after the order
+                        self._stop_when_seen[command.offer_id] = None
+                        while len(self._stop_when_seen) > STOP_WHEN_SEEN_LIMIT:
+                            self._stop_when_seen.popitem(last=False)
+                case routing.ReserveAgent():
+                    await self.driver.reserve(
+                        Reservation(
+                            command.queue, command.offer_id, command.endpoint, command.timeout
+                        )
+                    )
+                case routing.ReleaseReservation():
+                    await self.driver.release(command.queue, command.offer_id)
                 case routing.MoveCaller():
                     # kept on the channel so a restarted controller finds the queue
                     await self.driver.set_variable(command.channel, "VCC_QUEUE", command.queue)
@@ -197,6 +257,13 @@ class Engine:
                 case routing.StatusRefused():
                     self.refusals.append(command)
         except PbxError as exc:
+            if isinstance(
+                command, routing.ReserveAgent | routing.ReleaseReservation
+            ) and isinstance(exc, PbxDisconnected):
+                # Harmless: the resync after the reconnect sends every reservation again,
+                # and a caller who takes a stale one is handled by the router.
+                log.debug("%s failed: %s", type(command).__name__, exc)
+                return None
             log.warning("%s failed: %s", type(command).__name__, exc)
             if isinstance(command, routing.RingAgent):
                 return routing.OfferFailed(command.offer_id, "pbx-error", self.clock())
@@ -206,6 +273,20 @@ class Engine:
         """PBX facts → the core's events. Unknown channels are not the core's business."""
         state = self.state
         match event:
+            case CallerTookReservation():  # before CallerEnqueued: it is one too
+                self.reserving[event.uniqueid] = event.offer_id
+                return [
+                    routing.ReservationTaken(
+                        event.queue,
+                        event.offer_id,
+                        event.uniqueid,
+                        event.channel,
+                        event.enqueued_at,
+                        event.priority,
+                        event.at,
+                        self._agent_at(event.endpoint) or "",
+                    )
+                ]
             case CallerEnqueued():
                 return [
                     routing.CallerArrived(
@@ -222,6 +303,19 @@ class Engine:
                 self.channel_names[event.uniqueid] = event.channel
             case ChannelStateChanged(state=ChannelState.UP) if event.uniqueid in state.offers:
                 return [routing.AgentAnswered(event.uniqueid, event.at)]
+            case ChannelStateChanged(state=ChannelState.UP) if event.uniqueid in self.reserved_legs:
+                return [routing.AgentAnswered(self.reserved_legs[event.uniqueid], event.at)]
+            case DialStarted() if event.caller_uniqueid in self.reserving:
+                offer_id = self.reserving[event.caller_uniqueid]
+                self.reserved_legs[event.uniqueid] = offer_id
+                self.leg_names[offer_id] = event.channel
+            case ReservedDialFailed():
+                self.reserving.pop(event.caller_uniqueid, None)
+                self._stop_when_seen.pop(event.offer_id, None)
+                offer = state.offers.get(event.offer_id)
+                if offer is not None and not offer.answered and not offer.reserved:
+                    reason = DIAL_FAILURES.get(event.status, "unreachable")
+                    return [routing.OfferFailed(event.offer_id, reason, event.at)]
             case OriginateFinished():
                 if event.answered:
                     return [routing.AgentAnswered(event.channel_id, event.at)]
@@ -229,6 +323,17 @@ class Engine:
                 return [routing.OfferFailed(event.channel_id, reason, event.at)]
             case ChannelHungUp():
                 self.channel_names.pop(event.uniqueid, None)
+                self.reserving.pop(event.uniqueid, None)
+                leg_of = self.reserved_legs.pop(event.uniqueid, None)
+                if leg_of is not None:
+                    self.leg_names.pop(leg_of, None)
+                    offer = state.offers.get(leg_of)
+                    if offer is None or offer.reserved:
+                        return []
+                    if offer.answered:
+                        return [routing.CallEnded(leg_of, event.at)]
+                    reason = "busy" if event.cause in BUSY_CAUSES else "no-answer"
+                    return [routing.OfferFailed(leg_of, reason, event.at)]
                 if event.uniqueid in state.offers:
                     return [routing.CallEnded(event.uniqueid, event.at)]
                 if state.caller(event.uniqueid) or state.offer_for_call(event.uniqueid):
@@ -237,17 +342,32 @@ class Engine:
                 return self._reconcile(event)
         return []
 
+    async def _hang_up(self, channel: str, offer_id: str) -> None:
+        try:
+            await self.driver.hangup(channel)
+        except PbxError as exc:
+            log.warning("StopRinging %s failed: %s", offer_id, exc)
+
     def _agent_of(self, channel: str) -> str | None:
         """The agent whose phone this channel is (``PJSIP/1001-0000002a`` → 1001)."""
-        endpoint = channel.rsplit("-", 1)[0]
+        return self._agent_at(channel.rsplit("-", 1)[0])
+
+    def _agent_at(self, endpoint: str) -> str | None:
+        """The agent whose phone is ``endpoint`` (``PJSIP/1001`` → 1001)."""
         return next((a.id for a in self.state.agents.values() if a.endpoint == endpoint), None)
 
     def _reconcile(self, event: PbxResynced) -> list[routing.Event]:
         """After a (re)connect, events were missed: rebuild from what the PBX holds."""
         snapshot = event.snapshot
-        seen_before = set(self.channel_names)
+        seen_before = set(self.channel_names) | set(self.leg_names)
         self.channel_names.update({c.uniqueid: c.channel for c in snapshot.channels})
-        present = {c.uniqueid for c in snapshot.channels}
+        offer_of = {c.uniqueid: _offer_of(c) for c in snapshot.channels}
+        self.reserving = {k: v for k, v in self.reserving.items() if k in offer_of}
+        for uniqueid, offer_id in offer_of.items():
+            if offer_id != uniqueid:
+                self.reserved_legs[uniqueid] = offer_id
+                self.leg_names[offer_id] = self.channel_names[uniqueid]
+        present = {c.uniqueid for c in snapshot.channels} | set(offer_of.values())
         arrived: list[routing.Event] = []
         adopted: list[routing.Event] = []
         for channel in snapshot.channels:
@@ -261,13 +381,16 @@ class Engine:
                             channel.uniqueid, channel.channel, queue, enqueued, priority
                         )
                     )
-            if channel.uniqueid in self.state.offers and channel.state is ChannelState.UP:
-                adopted.append(routing.AgentAnswered(channel.uniqueid, event.at))
+            offer_id = offer_of[channel.uniqueid]
+            known = self.state.offers.get(offer_id)
+            if known is not None and not known.reserved and channel.state is ChannelState.UP:
+                adopted.append(routing.AgentAnswered(offer_id, event.at))
             agent_id = self._agent_of(channel.channel)
-            if agent_id is not None and channel.uniqueid not in self.state.offers:
+            # (a reservation a caller took while we were away: the router adopts it too)
+            if agent_id is not None and (known is None or known.reserved):
                 adopted.append(
                     routing.OfferFound(
-                        channel.uniqueid,
+                        offer_id,
                         agent_id,
                         channel.variables.get("VCC_INTERACTION", ""),
                         channel.state is ChannelState.UP,
@@ -287,6 +410,17 @@ class Engine:
         events += [
             routing.CallEnded(offer_id, event.at, lost=True)
             for offer_id, offer in self.state.offers.items()
-            if offer_id not in present and (offer.answered or offer_id in seen_before)
+            if offer_id not in present
+            and not offer.reserved
+            and (offer.answered or offer_id in seen_before)
         ]
         return [routing.Resynced(tuple(events))]
+
+
+def _offer_of(channel: ChannelInfo) -> str:
+    """The offer an agent's channel would be for: its uniqueid if originated. A reserved
+    agent's leg has the offer id in VCC_OFFER and its caller's uniqueid in
+    VCC_INTERACTION, both inherited from that caller (who has them too)."""
+    offer = channel.variables.get("VCC_OFFER", "")
+    caller = channel.variables.get("VCC_INTERACTION", "")
+    return offer if offer and caller and caller != channel.uniqueid else channel.uniqueid

@@ -200,13 +200,16 @@ class PbxHarness:
         ring_timeout: float = 10.0,
         rules: StatusRules | None = None,
         journal: Journal | None = None,
+        fast_path: bool = False,
         ami_port: int | None = None,
         **driver_options: object,
     ) -> AsyncIterator[Engine]:
         """A vcc controller (driver + engine) for ``agents`` (ids, or agents in full).
 
         An id stands for an Available agent of the support queue. The agents are listed
-        longest-idle first, so that is the order they are offered.
+        longest-idle first, so that is the order they are offered. ``fast_path``: the
+        router reserves free agents and the PBX rings them itself (``vcc serve`` does);
+        off, every agent is rung by the controller's Originate.
         """
         agent_list = [
             replace(
@@ -226,6 +229,7 @@ class PbxHarness:
             driver,
             RouterState.create(agent_list, queues, rules=rules, id_prefix=secrets.token_hex(3)),
             journal=journal,
+            fast_path=fast_path,
         )
         async with engine.serving():
             yield engine

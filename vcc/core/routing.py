@@ -18,6 +18,18 @@ An agent's status changes when they ask (checked against :mod:`vcc.core.agents`)
 when an interaction starts (Busy) and ends (Wrap-up, then Available or what they
 asked for meanwhile), and when they let too many offers ring out (Break, with the
 system's reason code).
+
+Reservations (``RouterState.reserve_agents``): ringing an agent only once a caller
+is in the queue costs a round trip to the controller and back. So while an agent is
+free and nobody they could take waits, the router *reserves* them for the next
+caller of one queue — the queue they rank best (ties: the smaller queue id), at
+most one agent per queue, picked by the queue's strategy as a new caller would be.
+The PBX keeps the reservation (``ReserveAgent``) and rings the agent itself the
+moment a caller arrives (``ReservationTaken``), and the router withdraws it
+(``ReleaseReservation``) as soon as the agent is needed elsewhere or is no longer
+free. A reserved agent holds an offer (``Offer.reserved``, no caller yet), so no one
+else rings them; while an event is applied, reservations are lifted, so every rule
+above sees the agent as free, and they are made again afterwards.
 """
 
 from __future__ import annotations
@@ -73,6 +85,7 @@ class Agent:
     idle_since: float = 0.0  # for longest-idle: when the agent last became free
     offer_id: str | None = None  # ringing or connected
     requested: StatusRequest | None = None  # asked for during an interaction
+    requested_by: str | None = None  # who asked (the agent, or a supervisor for them)
     wrap_up_until: float | None = None
     missed_offers: int = 0  # unanswered offers in a row
     calls_answered: int = 0
@@ -110,6 +123,11 @@ class Offer:
     offered_at: float
     answered_at: float | None = None
     cancelled: bool = False  # the caller left while it rang: not the agent's miss
+    # A reservation: the agent is kept for the queue's next caller (call_id '').
+    reserved: bool = False
+    # Rung by the PBX from a reservation (Dial from the caller's dialplan), not by a
+    # RingAgent: the caller's hangup ends the agent's leg by itself.
+    fast: bool = False
 
     @property
     def answered(self) -> bool:
@@ -130,6 +148,10 @@ class RouterState:
     )
     next_seq: int = 1
     now: float = 0.0  # the latest time an event told us
+    reserve_agents: bool = False  # make reservations (the PBX can take them)
+    reservations: Mapping[str, str] = field(  # queue → offer id of its reservation
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @classmethod
     def create(
@@ -139,6 +161,7 @@ class RouterState:
         *,
         rules: StatusRules | None = None,
         id_prefix: str = "vcc",
+        reserve_agents: bool = False,
     ) -> RouterState:
         queue_map = {q.id: q for q in queues}
         agent_map = {a.id: a for a in agents}
@@ -157,9 +180,12 @@ class RouterState:
             queues=_frozen(queue_map),
             rules=rules or StatusRules(),
             id_prefix=id_prefix,
+            reserve_agents=reserve_agents,
         )
 
     def offer_for_call(self, call_id: str) -> Offer | None:
+        if not call_id:  # reservations have no caller yet
+            return None
         return next((o for o in self.offers.values() if o.call_id == call_id), None)
 
     def caller(self, call_id: str) -> Caller | None:
@@ -255,6 +281,22 @@ class StatusRequested:
 
 
 @dataclass(frozen=True)
+class ReservationTaken:
+    """A caller arrived and the PBX took the queue's reservation: it rings the reserved
+    agent itself (the caller hears music meanwhile). The agent is known by the offer
+    id, or, for a reservation this router no longer holds, by ``agent_id``."""
+
+    queue: str
+    offer_id: str
+    call_id: str
+    channel: str
+    enqueued_at: float
+    priority: int
+    at: float
+    agent_id: str = ""
+
+
+@dataclass(frozen=True)
 class Tick:
     now: float
 
@@ -276,6 +318,7 @@ Event = (
     | OfferFailed
     | CallEnded
     | StatusRequested
+    | ReservationTaken
     | Tick
     | Resynced
 )
@@ -292,6 +335,35 @@ class RingAgent:
     call_id: str
     caller_channel: str
     timeout: float
+
+
+@dataclass(frozen=True)
+class ReserveAgent:
+    """Keep the agent for the queue's next caller: the PBX rings them, for at most
+    ``timeout`` seconds, as soon as that caller arrives (no round trip to vcc)."""
+
+    queue: str
+    offer_id: str
+    agent_id: str
+    endpoint: str
+    timeout: float
+
+
+@dataclass(frozen=True)
+class ReleaseReservation:
+    """Withdraw the queue's reservation ``offer_id`` ('': whatever the PBX may still
+    hold, e.g. one a previous controller made)."""
+
+    queue: str
+    offer_id: str
+
+
+@dataclass(frozen=True)
+class ReservationUsed:
+    """Record: the PBX rang a reserved agent for a caller, as ``ring`` would have
+    (the store records it as that offer)."""
+
+    ring: RingAgent
 
 
 @dataclass(frozen=True)
@@ -397,6 +469,9 @@ Command = (
     | OfferEnded
     | InteractionEnded
     | RingAgent
+    | ReserveAgent
+    | ReleaseReservation
+    | ReservationUsed
     | StopRinging
     | StatusChanged
     | StatusRefused
@@ -410,15 +485,23 @@ Command = (
 def handle(state: RouterState, event: Event) -> tuple[RouterState, list[Command]]:
     """Apply one event; return the new state and what the PBX and the store must do."""
     out: list[Command] = []
+    lifted: Mapping[str, Offer] = {}
+    if state.reservations:
+        state, lifted = _lift_reservations(state)
     if isinstance(event, Resynced):
         for part in event.events:
-            state = _apply(state, part, out)
+            state = _apply(state, part, out, lifted)
     else:
-        state = _apply(state, event, out)
-    return _route(state, out)
+        state = _apply(state, event, out, lifted)
+    state, out = _route(state, out)
+    if lifted or state.reserve_agents:
+        state = _reserve(state, lifted, out, refresh=isinstance(event, Resynced))
+    return state, out
 
 
-def _apply(state: RouterState, event: Event, out: list[Command]) -> RouterState:
+def _apply(
+    state: RouterState, event: Event, out: list[Command], lifted: Mapping[str, Offer]
+) -> RouterState:
     at = event.now if isinstance(event, Tick) else getattr(event, "at", None)
     if at is not None and at > state.now:
         state = replace(state, now=at)
@@ -434,7 +517,8 @@ def _apply(state: RouterState, event: Event, out: list[Command]) -> RouterState:
             if offer is not None and not offer.answered:
                 offers = {**state.offers, offer.offer_id: replace(offer, cancelled=True)}
                 state = replace(state, offers=_frozen(offers))
-                out.append(StopRinging(offer.offer_id))
+                if not offer.fast:  # a Dial from the caller's dialplan ends with the caller
+                    out.append(StopRinging(offer.offer_id))
         case CallerBackToMusic():
             state = replace(
                 state,
@@ -444,10 +528,11 @@ def _apply(state: RouterState, event: Event, out: list[Command]) -> RouterState:
                 ),
             )
         case OfferFound():
-            state = _adopt(state, event, out)
+            state = _adopt(state, event, out, lifted)
         case AgentAnswered():
             offer = state.offers.get(event.offer_id)
-            if offer is not None and not offer.answered:
+            # a leg answered after its caller left is no call: StopRinging is on its way
+            if offer is not None and not offer.answered and not offer.cancelled:
                 state = _answered(state, offer, event.at, out)
         case OfferFailed():
             offer = state.offers.get(event.offer_id)
@@ -462,6 +547,8 @@ def _apply(state: RouterState, event: Event, out: list[Command]) -> RouterState:
                 state = _offer_failed(state, offer, event.at, out, "no_answer")
         case StatusRequested():
             state = _request_status(state, event, out)
+        case ReservationTaken():
+            state = _take(state, event, lifted, out)
         case Tick():
             state = _tick(state, event.now, out)
         case Resynced():
@@ -593,16 +680,24 @@ def _request_status(state: RouterState, event: StatusRequested, out: list[Comman
         return state
     if agent.offer_id is not None:
         # Ringing or on a call: the change applies when the interaction is over.
-        return _update_agent(state, agent, requested=request)
+        return _update_agent(state, agent, requested=request, requested_by=event.by)
     return _set_status(
         state, agent, request.status, request.reason, event.at, event.by, out,
-        requested=None, wrap_up_until=None,
+        requested=None, requested_by=None, wrap_up_until=None,
     )  # fmt: skip
 
 
-def _next_status(agent: Agent) -> StatusRequest:
-    """Where an agent goes when an interaction (and its wrap-up) is over."""
-    return agent.requested or StatusRequest(Status.AVAILABLE)
+def _after_interaction(
+    state: RouterState, agent: Agent, at: float, out: list[Command]
+) -> RouterState:
+    """An interaction (and its wrap-up) is over: the status asked for meanwhile, by
+    whoever asked, or else Available (the system's doing)."""
+    request = agent.requested or StatusRequest(Status.AVAILABLE)
+    by = agent.requested_by if agent.requested is not None and agent.requested_by else SYSTEM
+    return _set_status(
+        state, agent, request.status, request.reason, at, by, out,
+        requested=None, requested_by=None, wrap_up_until=None,
+    )  # fmt: skip
 
 
 def _leave_empty_queues(state: RouterState, agent: Agent, out: list[Command]) -> RouterState:
@@ -633,7 +728,9 @@ def _answered(state: RouterState, offer: Offer, at: float, out: list[Command]) -
     )  # fmt: skip
 
 
-def _adopt(state: RouterState, event: OfferFound, out: list[Command]) -> RouterState:
+def _adopt(
+    state: RouterState, event: OfferFound, out: list[Command], lifted: Mapping[str, Offer]
+) -> RouterState:
     agent = state.agents.get(event.agent_id)
     known = state.offers.get(event.offer_id)
     if known is not None:
@@ -643,13 +740,11 @@ def _adopt(state: RouterState, event: OfferFound, out: list[Command]) -> RouterS
     if agent is None or agent.offer_id is not None:
         return state
     caller = state.caller(event.call_id)
-    offer = Offer(
-        event.offer_id,
-        agent.id,
-        event.call_id,
-        caller.queue if caller is not None else "",
-        event.at,
-    )
+    # A reservation a caller took while we could not see: the PBX rings (or connected)
+    # the agent from the caller's dialplan.
+    taken = next((r for r in lifted.values() if r.offer_id == event.offer_id), None)
+    queue = caller.queue if caller is not None else taken.queue if taken is not None else ""
+    offer = Offer(event.offer_id, agent.id, event.call_id, queue, event.at, fast=taken is not None)
     state = replace(state, offers=_frozen({**state.offers, offer.offer_id: offer}))
     state = _update_agent(state, agent, offer_id=offer.offer_id)
     if not event.answered:
@@ -682,19 +777,16 @@ def _offer_failed(
     )
     agent = state.agents[offer.agent_id]
     missed = agent.missed_offers if offer.cancelled else agent.missed_offers + 1
+    if agent.requested is not None:
+        # what the agent asked for wins over the automatic break
+        state = _update_agent(state, agent, missed_offers=0)
+        return _after_interaction(state, state.agents[agent.id], at, out)
     if missed >= state.rules.max_missed_offers and agent.status.takes_queue_offers:
         return _set_status(
             state, agent, Status.BREAK, state.rules.missed_offers_code, at, SYSTEM, out,
-            missed_offers=0, requested=None,
+            missed_offers=0,
         )  # fmt: skip
-    state = _update_agent(state, agent, missed_offers=missed)
-    if agent.requested is not None:
-        agent = state.agents[agent.id]
-        request = agent.requested
-        assert request is not None
-        return _set_status(state, agent, request.status, request.reason, at, agent.id, out,
-                           requested=None)  # fmt: skip
-    return state
+    return _update_agent(state, agent, missed_offers=missed)
 
 
 def _call_ended(
@@ -713,8 +805,7 @@ def _call_ended(
         return _set_status(
             state, agent, Status.WRAP_UP, None, at, SYSTEM, out, wrap_up_until=at + queue.wrap_up
         )
-    after = _next_status(agent)
-    return _set_status(state, agent, after.status, after.reason, at, SYSTEM, out, requested=None)
+    return _after_interaction(state, agent, at, out)
 
 
 def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
@@ -725,11 +816,7 @@ def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
             and agent.wrap_up_until is not None
             and (now >= agent.wrap_up_until)
         ):
-            after = _next_status(agent)
-            state = _set_status(
-                state, agent, after.status, after.reason, now, SYSTEM, out,
-                requested=None, wrap_up_until=None,
-            )  # fmt: skip
+            state = _after_interaction(state, agent, now, out)
     for offer in list(state.offers.values()):
         timeout = state.queues[offer.queue].ring_timeout if offer.queue in state.queues else 0
         if not offer.answered and now - offer.offered_at > timeout + OFFER_GRACE:
@@ -747,12 +834,14 @@ def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
             state = _overflow(state, caller, queue, "max-wait", out)
     state = _announce(state, now, out)
     # A caller every possible agent has let ring out starts a new round, at most once
-    # per tick, so phones that fail at once cannot spin the loop.
+    # per tick, so phones that fail at once cannot spin the loop. Not while it rings.
+    offered = {o.call_id for o in state.offers.values()}
     return replace(
         state,
         waiting=tuple(
             replace(c, tried=frozenset())
             if c.tried
+            and c.call_id not in offered
             and not _eligible_agents(state, c, ignore_tried=False)
             and _eligible_agents(state, c, ignore_tried=True)
             else c
@@ -861,6 +950,16 @@ def _route(state: RouterState, out: list[Command]) -> tuple[RouterState, list[Co
             if not candidates:
                 continue
             top = min(a.queues[caller.queue] for a in candidates)
+            pooled_here = {a.id for a in pools[caller.queue]}
+            if any(
+                a.id not in taken
+                and a.id not in pooled_here
+                and a.id not in caller.tried
+                and a.queues.get(caller.queue, top) < top
+                and qualifies(a.skills, state.queues[caller.queue].required_skills)
+                for a in free
+            ):
+                continue  # a better-ranked agent is kept for a caller who may go elsewhere
             state, chosen = _offer(
                 state, caller, [a for a in candidates if a.queues[caller.queue] == top], out
             )
@@ -907,3 +1006,216 @@ def _offer(
         )
     )
     return state, agent.id
+
+
+# -- reservations ----------------------------------------------------------------------
+_T = TypeVar("_T")
+
+
+def _evolve(value: _T, **changes: object) -> _T:
+    """``dataclasses.replace`` without running ``__init__`` again (none of the router's
+    values checks anything there): a few times faster. Reservations are lifted and put
+    back on every event, and a taken one is handled while the PBX rings the agent, so
+    the controller should take as little CPU from the PBX as it can."""
+    new = object.__new__(type(value))
+    new.__dict__.update(value.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
+def _lift_reservations(state: RouterState) -> tuple[RouterState, dict[str, Offer]]:
+    """Take the reservations out of ``state`` (queue → its reservation): while an event
+    is applied, a reserved agent is as free as any other. :func:`_reserve` puts back
+    those that still stand."""
+    lifted = {queue: state.offers[offer_id] for queue, offer_id in state.reservations.items()}
+    ids = set(state.reservations.values())
+    agents = dict(state.agents)
+    for offer in lifted.values():
+        agents[offer.agent_id] = _evolve(agents[offer.agent_id], offer_id=None)
+    state = _evolve(
+        state,
+        offers=_frozen({k: v for k, v in state.offers.items() if k not in ids}),
+        agents=_frozen(agents),
+        reservations=_frozen({}),
+    )
+    return state, lifted
+
+
+def _may_take(agent: Agent, queue: QueueConfig) -> bool:
+    """May the agent ring for a new caller of ``queue`` (nobody has tried them yet)?"""
+    return (
+        agent.free_for_queue_calls
+        and queue.id in agent.queues
+        and qualifies(agent.skills, queue.required_skills)
+    )
+
+
+def _take(
+    state: RouterState, event: ReservationTaken, lifted: Mapping[str, Offer], out: list[Command]
+) -> RouterState:
+    """A caller took a reservation, and the PBX is ringing the agent: from here on a
+    normal ringing offer, the caller a waiting caller (with music, from the PBX).
+
+    The reservation may have been withdrawn while the caller took it (the PBX cannot
+    compare-and-swap for us). The offer still stands if the agent may take the caller;
+    if not, the agent's leg is hung up: the caller falls back into the wait loop and
+    arrives again as a plain ``CallerArrived``.
+    """
+    if (
+        event.offer_id in state.offers
+        or state.caller(event.call_id) is not None
+        or state.offer_for_call(event.call_id) is not None
+    ):
+        return state  # already known (a resync repeats what we saw)
+    held = lifted.get(event.queue)
+    mine = held is not None and held.offer_id == event.offer_id
+    agent = state.agents.get(held.agent_id if held is not None and mine else event.agent_id)
+    queue = state.queues.get(event.queue)
+    if agent is None or queue is None or not _may_take(agent, queue):
+        out.append(StopRinging(event.offer_id))
+        return state
+    # One new state, not one per change: this runs while the PBX rings the agent, and
+    # the controller should take as little CPU from it as it can.
+    now = max(state.now, event.enqueued_at)
+    caller = Caller(
+        event.call_id,
+        event.channel,
+        queue.id,
+        event.enqueued_at,
+        event.priority,
+        seq=state.next_seq,
+        next_announce_at=_after(now, queue.announce_position_every),
+        next_message_at=_after(now, queue.periodic_message_every),
+    )
+    out.append(InteractionStarted(caller.call_id, queue.id, caller.priority, caller.enqueued_at))
+    offer = Offer(event.offer_id, agent.id, caller.call_id, queue.id, now, fast=True)
+    state = _evolve(
+        state,
+        now=now,
+        next_seq=state.next_seq + 1,
+        waiting=tuple(sorted((*state.waiting, caller), key=lambda c: c.order)),
+        offers=_frozen({**state.offers, offer.offer_id: offer}),
+        last_agent=_frozen({**state.last_agent, queue.id: agent.id}),
+        agents=_frozen({**state.agents, agent.id: _evolve(agent, offer_id=offer.offer_id)}),
+    )
+    ring = RingAgent(
+        offer.offer_id,
+        agent.id,
+        agent.endpoint,
+        caller.call_id,
+        caller.channel,
+        queue.ring_timeout,
+    )
+    out.append(ReservationUsed(ring))
+    return state
+
+
+def _wanted_reservations(state: RouterState) -> dict[str, str]:
+    """queue → the agent to keep for its next caller.
+
+    Each free agent is kept for one queue, the one they rank best among those whose
+    skills they have (ties: the smaller queue id), and only while no caller waiting
+    there could take them, so no waiting caller is ever overtaken. Per queue, the
+    agent a new caller would ring: the best-ranked, then the queue's strategy.
+    """
+    homes: dict[str, list[Agent]] = {}
+    for agent in state.agents.values():
+        if not agent.free_for_queue_calls:
+            continue
+        home = min(
+            (
+                (rank, queue_id)
+                for queue_id, rank in agent.queues.items()
+                if qualifies(agent.skills, state.queues[queue_id].required_skills)
+            ),
+            default=None,
+        )
+        if home is not None:
+            homes.setdefault(home[1], []).append(agent)
+    if not homes:
+        return {}
+    offered = {o.call_id for o in state.offers.values()}
+    tried: dict[str, list[frozenset[str]]] = {}  # per queue: its unoffered callers' tried
+    for caller in state.waiting:
+        if caller.queue in homes and caller.call_id not in offered:
+            tried.setdefault(caller.queue, []).append(caller.tried)
+    wanted: dict[str, str] = {}
+    for queue_id, agents in homes.items():
+        waiting = tried.get(queue_id, [])
+        agents = [a for a in agents if all(a.id in t for t in waiting)]
+        if not agents:
+            continue
+        top = min(a.queues[queue_id] for a in agents)
+        queue = state.queues[queue_id]
+        wanted[queue_id] = pick(
+            queue.strategy,
+            [
+                Candidate(
+                    a.id,
+                    a.idle_since,
+                    a.calls_answered,
+                    skill_score(a.skills, queue.required_skills),
+                )
+                for a in agents
+                if a.queues[queue_id] == top
+            ],
+            state.last_agent.get(queue_id),
+        )
+    return wanted
+
+
+def _reserve(
+    state: RouterState, lifted: Mapping[str, Offer], out: list[Command], *, refresh: bool
+) -> RouterState:
+    """Put back the reservations that still stand, withdraw the others, make new ones.
+
+    Withdrawals go first among the event's commands, so a reservation is gone from
+    the PBX before its agent is rung for someone else. ``refresh`` (after a resync)
+    sends every reservation again and clears every other queue's, whatever the PBX
+    held (it may have restarted, or kept one from a previous controller).
+    """
+    wanted = _wanted_reservations(state) if state.reserve_agents else {}
+    queues = set(state.queues) if refresh and state.reserve_agents else {*lifted, *wanted}
+    if not queues or (
+        not wanted and not refresh and all(o.offer_id in state.offers for o in lifted.values())
+    ):
+        return state  # nothing to put back (the reservations were taken), none to make
+    offers = dict(state.offers)
+    agents = dict(state.agents)
+    reservations: dict[str, str] = {}
+    releases: list[Command] = []
+    next_seq = state.next_seq
+    for queue_id in sorted(queues):
+        old = lifted.get(queue_id)
+        if old is not None and old.offer_id in offers:
+            old = None  # a caller took it: the PBX cleared it itself
+        agent_id = wanted.get(queue_id)
+        if old is not None and old.agent_id == agent_id:
+            offer, send = old, refresh
+        else:
+            if old is not None:
+                releases.append(ReleaseReservation(queue_id, old.offer_id))
+            elif refresh and agent_id is None:
+                releases.append(ReleaseReservation(queue_id, ""))
+            if agent_id is None:
+                continue
+            offer = Offer(
+                f"{state.id_prefix}-{next_seq}", agent_id, "", queue_id, state.now, reserved=True
+            )
+            next_seq += 1
+            send = True
+        agent = agents[offer.agent_id]
+        offers[offer.offer_id] = offer
+        agents[agent.id] = _evolve(agent, offer_id=offer.offer_id)
+        reservations[queue_id] = offer.offer_id
+        if send:
+            timeout = state.queues[queue_id].ring_timeout
+            out.append(ReserveAgent(queue_id, offer.offer_id, agent.id, agent.endpoint, timeout))
+    out[:0] = releases
+    return _evolve(
+        state,
+        offers=_frozen(offers),
+        agents=_frozen(agents),
+        reservations=_frozen(reservations),
+        next_seq=next_seq,
+    )

@@ -9,6 +9,7 @@ from typing import Any
 from vcc.pbx.events import (
     CallerEnqueued,
     CallerHearsMusic,
+    CallerTookReservation,
     ChannelCreated,
     ChannelEnteredBridge,
     ChannelHungUp,
@@ -16,12 +17,14 @@ from vcc.pbx.events import (
     ChannelState,
     ChannelStateChanged,
     ContactChanged,
+    DialStarted,
     HoldMusicStarted,
     HoldMusicStopped,
     OriginateFailure,
     OriginateFinished,
     PbxEvent,
     PbxReady,
+    ReservedDialFailed,
 )
 
 Headers = Mapping[str, str]
@@ -72,10 +75,14 @@ def _user_event(m: Headers) -> PbxEvent | None:
         return _enqueued(m)
     if m["UserEvent"] == "VccMusic":
         return CallerHearsMusic(_at(m), m["CallerUniqueid"])
+    if m["UserEvent"] == "VccReserved":
+        return _took_reservation(m)
+    if m["UserEvent"] == "VccReservedFailed":
+        return ReservedDialFailed(_at(m), m["CallerUniqueid"], m["Offer"], m["DialStatus"])
     return None
 
 
-def _enqueued(m: Headers) -> PbxEvent:
+def _enqueued(m: Headers) -> CallerEnqueued:
     try:
         enqueued_at = float(m["Enqueued"])
     except ValueError:
@@ -85,6 +92,14 @@ def _enqueued(m: Headers) -> PbxEvent:
     return CallerEnqueued(
         _at(m), m["Queue"], m["CallerChannel"], m["CallerUniqueid"], enqueued_at, priority
     )
+
+
+def _took_reservation(m: Headers) -> PbxEvent:
+    e = _enqueued(m)
+    return CallerTookReservation(
+        e.at, e.queue, e.channel, e.uniqueid, e.enqueued_at, e.priority,
+        offer_id=m["Offer"], endpoint=m["AgentEndpoint"],
+    )  # fmt: skip
 
 
 def _originate(m: Headers) -> PbxEvent | None:
@@ -132,6 +147,9 @@ PARSERS: dict[str, Callable[[Headers], PbxEvent | None]] = {
     "MusicOnHoldStart": lambda m: HoldMusicStarted(_at(m), m["Channel"], m["Uniqueid"]),
     "MusicOnHoldStop": lambda m: HoldMusicStopped(_at(m), m["Channel"], m["Uniqueid"]),
     "ContactStatus": _contact,
+    "DialBegin": lambda m: DialStarted(
+        _at(m), m["Channel"], m["Uniqueid"], m["DestChannel"], m["DestUniqueid"]
+    ),
 }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -28,7 +29,7 @@ from panoramisk.ami_protocol import AMIProtocol
 
 from vcc import validate
 from vcc.config import AmiSettings
-from vcc.errors import ConfigError, PbxDisconnected, PbxError, PbxTimeout
+from vcc.errors import ConfigError, InvalidInput, PbxDisconnected, PbxError, PbxTimeout
 from vcc.pbx import ami_events
 from vcc.pbx.ami_events import Lenient
 from vcc.pbx.events import (
@@ -41,6 +42,7 @@ from vcc.pbx.events import (
     PbxResynced,
     PbxSnapshot,
     PbxStatus,
+    Reservation,
 )
 from vcc.pbx.events import (
     PbxDisconnected as PbxDisconnectedEvent,
@@ -51,7 +53,38 @@ log = logging.getLogger(__name__)
 Connect = Callable[[], Awaitable[tuple[asyncio.BaseTransport, AMIProtocol]]]
 # Variables read back from waiting callers after a reconnect.
 RESYNC_VARIABLES = ("VCC_QUEUE", "VCC_ENQUEUED", "VCC_PRIORITY")
+# ... and from other channels: an agent's leg says which caller and offer it is for.
+LEG_VARIABLES = ("VCC_INTERACTION", "VCC_OFFER")
 BOOT_TIMEOUT = 60.0
+
+# Reservations live in Asterisk global variables that dialplan/extensions.conf
+# (vcc-enqueue) reads and clears under LOCK() when a caller arrives:
+#   VCC_NEXT_<queue> = <endpoint>|<offer id>|<ring timeout, whole seconds>
+# Queue ids are slugs ([a-z][a-z0-9_-]); '-' becomes '_' in the variable's name
+# (REPLACE() in the dialplan does the same), so 'after-hours' and 'after_hours'
+# would share one: vcc.core refuses neither, so don't name two queues like that.
+# The three parts are checked here and again in the dialplan before they reach Dial.
+RESERVATION_PREFIX = "VCC_NEXT_"
+_ENDPOINT = re.compile(r"[A-Za-z]{1,16}/[A-Za-z0-9_.-]{1,64}")
+_OFFER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MAX_RING_SECONDS = 3600
+
+
+def reservation_variable(queue: str) -> str:
+    """The global variable that holds ``queue``'s reservation (``-`` becomes ``_``)."""
+    validate.slug(queue, what="queue id")
+    return RESERVATION_PREFIX + queue.replace("-", "_")
+
+
+def reservation_value(reservation: Reservation) -> str:
+    """``<endpoint>|<offer id>|<ring seconds>``, each part checked: it reaches Dial()."""
+    if not _ENDPOINT.fullmatch(reservation.endpoint):
+        raise InvalidInput(f"endpoint {reservation.endpoint!r} cannot be reserved")
+    if not _OFFER_ID.fullmatch(reservation.offer_id):
+        raise InvalidInput(f"offer id {reservation.offer_id!r} cannot be reserved")
+    # Dial() takes whole seconds
+    seconds = min(MAX_RING_SECONDS, max(1, round(reservation.ring_timeout)))
+    return f"{reservation.endpoint}|{reservation.offer_id}|{seconds}"
 
 
 class _NeverResend:
@@ -62,6 +95,8 @@ class _NeverResend:
 
 
 class AsteriskDriver:
+    supports_reservations = True  # dialplan/extensions.conf takes them (vcc-enqueue)
+
     def __init__(
         self,
         ami: AmiSettings,
@@ -326,6 +361,29 @@ class AsteriskDriver:
     async def set_variable(self, channel: str, name: str, value: str) -> None:
         await self._call({"Action": "Setvar", "Channel": channel, "Variable": name, "Value": value})
 
+    async def reserve(self, reservation: Reservation) -> None:
+        # Setvar without a Channel sets a global variable ('call' write class suffices).
+        name = reservation_variable(reservation.queue)
+        value = reservation_value(reservation)
+        await self._call({"Action": "Setvar", "Variable": name, "Value": value})
+
+    async def release(self, queue: str, offer_id: str) -> None:
+        """Clear the queue's reservation, whichever offer it holds.
+
+        AMI cannot compare-and-swap, and need not: this connection is the only writer
+        and Asterisk runs its actions in order, so the variable holds either
+        ``offer_id`` or nothing (a caller took it, and the router hears of that as a
+        ``ReservationTaken`` it handles even for a reservation it withdrew).
+        """
+        name = reservation_variable(queue)
+        await self._call({"Action": "Setvar", "Variable": name, "Value": ""})
+
+    async def get_global(self, name: str) -> str | None:
+        """A global dialplan variable (e.g. a queue's reservation), None when unset."""
+        reply = await self._call({"Action": "Getvar", "Variable": name})
+        value = Lenient(reply)["Value"]
+        return None if value in ("", "(null)") else value
+
     async def get_variable(self, channel: str, name: str) -> str | None:
         reply = await self._call({"Action": "Getvar", "Channel": channel, "Variable": name})
         value = Lenient(reply)["Value"]
@@ -373,7 +431,7 @@ class AsteriskDriver:
         bridges: dict[str, list[str]] = {}
         for row in rows:
             waiting = row["Context"] in ("vcc-wait", "vcc-announce", "vcc-message")
-            names = RESYNC_VARIABLES if waiting else ("VCC_INTERACTION",)
+            names = RESYNC_VARIABLES if waiting else LEG_VARIABLES
             variables: dict[str, str] = {}
             for name in names:
                 got = await self._send(

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Protocol
 
-from vcc.pbx.events import OriginateRequest, PbxEvent, PbxSnapshot, PbxStatus
+from vcc.pbx.events import OriginateRequest, PbxEvent, PbxSnapshot, PbxStatus, Reservation
 
 
 class PbxDriver(Protocol):
@@ -18,6 +18,9 @@ class PbxDriver(Protocol):
     """
 
     events: asyncio.Queue[PbxEvent]
+    # Can the PBX keep an agent reserved for a queue's next caller and ring them itself
+    # (``reserve``)? Then vcc decides before the caller arrives.
+    supports_reservations: bool
 
     def subscribe(self, sink: Callable[[PbxEvent], None]) -> None:
         """Send events to ``sink`` (which must not block) instead of ``events``."""
@@ -33,6 +36,12 @@ class PbxDriver(Protocol):
         """Start ringing; the outcome arrives later as events. Never rings twice."""
 
     async def hangup(self, channel: str) -> None: ...
+
+    async def reserve(self, reservation: Reservation) -> None:
+        """Keep an agent for the queue's next caller (replacing what the queue held)."""
+
+    async def release(self, queue: str, offer_id: str) -> None:
+        """Withdraw the queue's reservation ``offer_id`` ('': whichever it holds)."""
 
     async def redirect(self, channel: str, context: str) -> None:
         """Send a channel to ``context``, extension ``s``, priority 1."""

@@ -86,6 +86,40 @@ class CallerEnqueued(PbxEvent):
 
 
 @dataclass(frozen=True)
+class CallerTookReservation(CallerEnqueued):
+    """The dialplan put a caller into a queue and found an agent reserved for it: it
+    dials the agent itself (``endpoint``) while the caller hears music.
+
+    A :class:`CallerEnqueued` too: the caller did enter the queue, at this moment.
+    """
+
+    offer_id: str = ""
+    endpoint: str = ""
+
+
+@dataclass(frozen=True)
+class DialStarted(PbxEvent):
+    """A channel's Dial rings another channel (``DialBegin``). For a reservation's
+    Dial, this is how vcc finds the agent's leg: Dial cannot give it vcc's offer id as
+    its unique id, as an Originate does."""
+
+    caller_channel: str
+    caller_uniqueid: str
+    channel: str
+    uniqueid: str
+
+
+@dataclass(frozen=True)
+class ReservedDialFailed(PbxEvent):
+    """The reserved agent did not answer; the caller goes on waiting (``status`` is
+    Dial's DIALSTATUS: NOANSWER, BUSY, CHANUNAVAIL, CONGESTION …)."""
+
+    caller_uniqueid: str
+    offer_id: str
+    status: str
+
+
+@dataclass(frozen=True)
 class CallerHearsMusic(PbxEvent):
     """A waiting caller is (back) in the wait loop: free to hear an announcement."""
 
@@ -180,6 +214,17 @@ class OriginateRequest:
     timeout: float
     variables: dict[str, str] = field(default_factory=dict)
     caller_id: str = ""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Keep ``endpoint`` for the next caller of ``queue``: the PBX rings it at once when
+    that caller arrives, for ``ring_timeout`` seconds, as offer ``offer_id``."""
+
+    queue: str
+    offer_id: str
+    endpoint: str
+    ring_timeout: float
 
 
 @dataclass(frozen=True)
