@@ -9,6 +9,14 @@ agents busy (that is when callers wait). Timed, each on its own copy of that sta
 - ``tick``: the half-second tick (timers, overflow, announcements);
 - ``status change``: an agent asks for Break while on a call (applies later).
 
+The router reserves free agents for the next caller of their queue, as ``vcc serve``
+does. And a quiet center: the same 500 agents all free, nobody waiting, so each queue
+has an agent reserved; timed there:
+
+- ``quiet: taken``: a caller takes a queue's reservation (the PBX rings the agent);
+- ``quiet: break``: a reserved agent goes on Break (released, the next one reserved);
+- ``quiet: tick``: the tick, with every reservation lifted and put back.
+
 Prints p50/p99 per event beside the target (p99 ≤ 2 ms) and writes
 ``bench/results/routing.txt``. Run: ``.venv/bin/python -m bench.routing``.
 """
@@ -32,6 +40,8 @@ from vcc.core.routing import (
     CallEnded,
     CallerArrived,
     Event,
+    ReservationTaken,
+    RingAgent,
     RouterState,
     StatusRequested,
     Tick,
@@ -43,8 +53,9 @@ QUEUES = ("support", "sales", "billing", "tech", "vip")
 SKILLS = ("dutch", "english", "french")
 
 
-def busy_center(agents: int, callers: int, seed: int) -> RouterState:
-    """A state with every agent on a call and ``callers`` waiting, built through handle()."""
+def center(agents: int, seed: int) -> RouterState:
+    """``agents`` free agents in 5 queues with skills and agent priorities, nobody waiting
+    (so free agents are reserved for the next caller)."""
     rng = random.Random(seed)
     queues = [
         QueueConfig(
@@ -63,7 +74,14 @@ def busy_center(agents: int, callers: int, seed: int) -> RouterState:
         )
         for n in range(agents)
     ]
-    state = RouterState.create(agent_list, queues, id_prefix="bench")
+    state = RouterState.create(agent_list, queues, id_prefix="bench", reserve_agents=True)
+    return handle(state, Tick(1_000.0))[0]
+
+
+def busy_center(agents: int, callers: int, seed: int) -> RouterState:
+    """A state with every agent on a call and ``callers`` waiting, built through handle()."""
+    rng = random.Random(seed)
+    state = center(agents, seed)
     now = 1_000.0
     # One caller per agent first: every agent that qualifies for something gets a call.
     for n in range(agents + callers):
@@ -73,9 +91,8 @@ def busy_center(agents: int, callers: int, seed: int) -> RouterState:
             state, CallerArrived(f"c{n}", f"PJSIP/9{n}-0", queue, now, priority=rng.randrange(3))
         )
         for command in commands:
-            offer_id = getattr(command, "offer_id", None)
-            if offer_id is not None:
-                state, _ = handle(state, AgentAnswered(offer_id, now))
+            if isinstance(command, RingAgent):
+                state, _ = handle(state, AgentAnswered(command.offer_id, now))
     return state
 
 
@@ -111,9 +128,26 @@ def main() -> int:
             busy[i % len(busy)].agent_id, StatusRequest(Status.BREAK), now, "bench"
         ),
     }
+    quiet = center(args.agents, seed=1)
+    reserved = sorted(quiet.reservations.items())
+
+    def taken(i: int) -> Event:
+        queue, offer_id = reserved[i % len(reserved)]
+        return ReservationTaken(queue, offer_id, f"q{i}", f"PJSIP/8{i}-0", now, 0, now)
+
+    def reserved_goes_on_break(i: int) -> Event:
+        agent_id = quiet.offers[reserved[i % len(reserved)][1]].agent_id
+        return StatusRequested(agent_id, StatusRequest(Status.BREAK), now, "bench")
+
+    quiet_cases: dict[str, Callable[[int], Event]] = {
+        "quiet: taken": taken,
+        "quiet: break": reserved_goes_on_break,
+        "quiet: tick": lambda i: Tick(now + i * 0.001),
+    }
     results: dict[str, dict[str, float]] = {}
-    for name, make in cases.items():
-        samples = timed(state, [make(i) for i in range(args.samples)])
+    for name, make in [*cases.items(), *quiet_cases.items()]:
+        base = quiet if name.startswith("quiet") else state
+        samples = timed(base, [make(i) for i in range(args.samples)])
         results[name] = {
             "p50_ms": percentile(samples, 50),
             "p99_ms": percentile(samples, 99),
@@ -124,7 +158,8 @@ def main() -> int:
         f"vcc core routing, {datetime.now(UTC).isoformat(timespec='seconds')}, "
         f"{os.cpu_count()} cores, {time.monotonic() - started:.1f} s",
         f"{args.agents} agents ({offers} on calls), {waiting} callers waiting in "
-        f"{len(QUEUES)} queues; {args.samples} samples per event",
+        f"{len(QUEUES)} queues; {args.samples} samples per event; reservations on "
+        f"(quiet: {args.agents} agents free, {len(reserved)} reserved)",
         "",
         f"{'event':16} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
         f"  p99 ÷ target ({TARGET_P99_MS} ms)",

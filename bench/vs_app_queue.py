@@ -303,7 +303,8 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
         f"app_queue: phone {CALLER} dials {BASELINE_EXTENSION} → Queue({BASELINE_QUEUE}), "
         f"one member PJSIP/{AGENT} (leastrecent, no announcements)",
         "calls interleaved one by one; same baresip agent phone (auto-answer); legs on "
-        "Asterisk's event clock from the caller's entry (VccEnqueue / QueueCallerJoin)",
+        "Asterisk's event clock from the caller's entry "
+        f"({'VccReserved' if run.fast_path else 'VccEnqueue'} / QueueCallerJoin)",
         "",
         f"{'ms':<27}{'n':>5}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}",
     ]

@@ -19,6 +19,7 @@ from tests.pbx.test_first_call import (
     hear_each_other_for_a_second,
 )
 from vcc.core.agents import Status
+from vcc.core.routing import Agent
 from vcc.engine import Engine
 from vcc.pbx.asterisk import reservation_variable
 from vcc.pbx.events import (
@@ -32,6 +33,7 @@ from vcc.pbx.events import (
     HoldMusicStarted,
     HoldMusicStopped,
     OriginateFinished,
+    Reservation,
     ReservedDialFailed,
 )
 
@@ -241,3 +243,43 @@ async def test_agent_on_break_has_the_reservation_released_and_nothing_rings(
         await end_call(pbx, engine, "1001")
     assert_heard(caller.heard, MOH_HZ, start=0.3, end=1.0)
     assert_heard(caller.heard, 1000.0, start=-0.8)
+
+
+async def test_a_reservation_taken_after_vcc_withdrew_it_rings_nobody_and_the_caller_waits(
+    pbx: PbxHarness,
+) -> None:
+    agent, caller = pbx.phones["1001"], pbx.phones["2001"]
+    await agent.set_auto_answer(False)
+    on_break = Agent("1001", "PJSIP/1001", {QUEUE.queue: 0}, status=Status.BREAK)
+    async with pbx.controller([on_break], fast_path=True) as engine:
+        await eventually(lambda: engine.steps, what="the engine running")
+        # What the PBX may hold when a caller takes a reservation just as vcc clears it.
+        await pbx.monitor.driver.reserve(Reservation(QUEUE.queue, "withdrawn-1", "PJSIP/1001", 10))
+        await caller.dial(QUEUE.extension)
+        took = await pbx.monitor.wait_for(CallerTookReservation, offer_id="withdrawn-1")
+        # The agent is on break: vcc hangs the leg up at once, the caller falls back.
+        (leg,) = await eventually(lambda: agent_channels(pbx, "1001"), what="the agent leg")
+        await pbx.monitor.wait_for(ChannelHungUp, uniqueid=leg.uniqueid)
+        await pbx.monitor.wait_for(ReservedDialFailed, caller_uniqueid=took.uniqueid)
+        await eventually(
+            lambda: [e for e in plain_enqueues(pbx) if e.uniqueid == took.uniqueid],
+            what="the caller back in the wait loop",
+        )
+        await waiting_unoffered(engine, 1)
+        assert engine.state.agents["1001"].missed_offers == 0  # not the agent's miss
+        assert agent.count("CALL_ESTABLISHED") == 0
+        await pbx.monitor.wait_for(HoldMusicStarted, uniqueid=took.uniqueid)
+        await hear_each_other_for_a_second(pbx)  # the caller waits with music a while
+
+        # Back from the break, the agent rings for the caller the normal way.
+        await agent.set_auto_answer(True)
+        request(engine, "1001", Status.AVAILABLE)
+        await agent.wait_for("CALL_RTPESTAB")
+        await pbx.monitor.wait_for(ChannelEnteredBridge, uniqueid=took.uniqueid)
+        assert not pbx.monitor.of(ChannelHungUp, uniqueid=took.uniqueid)
+        await hear_each_other_for_a_second(pbx)
+        await end_call(pbx, engine, "1001")
+    assert_heard(caller.heard, MOH_HZ, start=0.3, end=0.8)
+    assert_heard(caller.heard, 1000.0, start=-0.8)
+    # (Not the agent's recording: baresip opened heard.wav for the leg vcc hung up as
+    # well, and that writer's empty header ends up in the file.)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +36,17 @@ from vcc.core.routing import (
     StopRinging,
     Tick,
     handle,
+)
+from vcc.errors import InvalidInput
+from vcc.pbx import ami_events
+from vcc.pbx.ami_events import Lenient
+from vcc.pbx.asterisk import reservation_value, reservation_variable
+from vcc.pbx.events import (
+    CallerEnqueued,
+    CallerTookReservation,
+    DialStarted,
+    Reservation,
+    ReservedDialFailed,
 )
 
 SUPPORT, SALES = "support", "sales"
@@ -685,3 +697,72 @@ def test_reservation_invariants_hold_over_random_traffic(
     traffic = Traffic(state)
     for kind, a, b in plan:
         traffic.apply(traffic.event(kind, a, b))
+
+
+# -- the PBX edge: what the dialplan sends, what vcc writes -----------------------------------
+def parse_ami(headers: dict[str, str]) -> object:
+    return ami_events.parse(headers["Event"], Lenient(headers))
+
+
+def test_the_dialplan_taking_a_reservation_is_a_caller_enqueued_with_the_offer() -> None:
+    event = parse_ami({
+        "Event": "UserEvent", "UserEvent": "VccReserved", "Channel": "PJSIP/2001-00000003",
+        "Uniqueid": "1700000000.7", "Priority": "19", "Queue": "support",
+        "CallerChannel": "PJSIP/2001-00000003", "CallerUniqueid": "1700000000.7",
+        "Enqueued": "1699999999.5", "CallerPriority": "5", "Offer": "ab12-7",
+        "AgentEndpoint": "PJSIP/1001", "Timestamp": "1700000000.250000",
+    })  # fmt: skip
+
+    assert event == CallerTookReservation(
+        1700000000.25, "support", "PJSIP/2001-00000003", "1700000000.7", 1699999999.5, 5,
+        offer_id="ab12-7", endpoint="PJSIP/1001",
+    )  # fmt: skip
+    assert isinstance(event, CallerEnqueued)  # the caller did enter the queue
+
+
+def test_a_reserved_agent_not_answering_and_the_dial_itself_are_typed() -> None:
+    failed = parse_ami({
+        "Event": "UserEvent", "UserEvent": "VccReservedFailed", "Channel": "PJSIP/2001-3",
+        "CallerUniqueid": "1700000000.7", "Offer": "ab12-7", "DialStatus": "NOANSWER",
+        "Timestamp": "1700000001.000000",
+    })  # fmt: skip
+    dial = parse_ami({
+        "Event": "DialBegin", "Channel": "PJSIP/2001-3", "Uniqueid": "1700000000.7",
+        "DestChannel": "PJSIP/1001-4", "DestUniqueid": "1700000000.8",
+        "Timestamp": "1700000000.300000",
+    })  # fmt: skip
+
+    assert failed == ReservedDialFailed(1700000001.0, "1700000000.7", "ab12-7", "NOANSWER")
+    assert dial == DialStarted(
+        1700000000.3, "PJSIP/2001-3", "1700000000.7", "PJSIP/1001-4", "1700000000.8"
+    )
+
+
+def test_a_reservation_is_written_as_endpoint_offer_and_whole_seconds() -> None:
+    value = reservation_value(Reservation("after-hours", "ab12-7", "PJSIP/1001", 12.4))
+
+    assert value == "PJSIP/1001|ab12-7|12"
+    assert reservation_variable("after-hours") == "VCC_NEXT_after_hours"  # no '-' in names
+    assert reservation_value(Reservation("q", "o", "PJSIP/1", 0.2)).endswith("|1")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "offer_id"),
+    [
+        ("PJSIP/1001&PJSIP/trunk/0900", "ok-1"),  # a second call in the dial string
+        ("PJSIP/1001,1", "ok-1"),  # Dial's argument separator
+        ("PJSIP/1001", "x|PJSIP/9"),  # the value's own separator
+        ("PJSIP/1001", "x)b(evil"),  # Dial option syntax
+        ("Local/1@ctx", "ok-1"),
+    ],
+)
+def test_nothing_that_could_change_the_dial_string_is_reserved(
+    endpoint: str, offer_id: str
+) -> None:
+    with pytest.raises(InvalidInput):
+        reservation_value(Reservation(SUPPORT, offer_id, endpoint, 10.0))
+
+
+def test_a_queue_id_that_is_no_slug_has_no_reservation_variable() -> None:
+    with pytest.raises(InvalidInput):
+        reservation_variable("support}=x")

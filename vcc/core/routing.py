@@ -56,6 +56,7 @@ from vcc.core.queues import (
     OverflowToMessage,
     OverflowToQueue,
     QueueConfig,
+    Strategy,
     pick,
     qualifies,
     skill_score,
@@ -152,6 +153,9 @@ class RouterState:
     reservations: Mapping[str, str] = field(  # queue → offer id of its reservation
         default_factory=lambda: MappingProxyType({})
     )
+    # agent → the queue they would be reserved for (None: none they qualify for); set by
+    # create(): agents' queues and skills and the queues' requirements never change here
+    homes: Mapping[str, str | None] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def create(
@@ -181,6 +185,7 @@ class RouterState:
             rules=rules or StatusRules(),
             id_prefix=id_prefix,
             reserve_agents=reserve_agents,
+            homes=_frozen({a.id: _home_queue(a, queue_map) for a in agent_map.values()}),
         )
 
     def offer_for_call(self, call_id: str) -> Offer | None:
@@ -915,14 +920,18 @@ def _route(state: RouterState, out: list[Command]) -> tuple[RouterState, list[Co
     each free agent looks only at the head of the queues they serve.
     """
     while True:
+        if not state.waiting:
+            return state, out
         free = [a for a in state.agents.values() if a.free_for_queue_calls]
-        if not free or not state.waiting:
+        if not free:
             return state, out
         offered = {o.call_id for o in state.offers.values()}
         by_queue: dict[str, list[Caller]] = {}
         for caller in state.waiting:  # already in serving order
             if caller.call_id not in offered:
                 by_queue.setdefault(caller.queue, []).append(caller)
+        if not by_queue:  # every waiting caller is being offered already
+            return state, out
         # Each free agent's best rank among the queues that have a caller for them: the
         # agent is kept for those queues rather than rung for one they rank lower.
         pools: dict[str, list[Agent]] = {}
@@ -1110,6 +1119,20 @@ def _take(
     return state
 
 
+def _home_queue(agent: Agent, queues: Mapping[str, QueueConfig]) -> str | None:
+    """The queue the agent ranks best among those whose skills they have (ties: the
+    smaller id): the one they are reserved for when free."""
+    home = min(
+        (
+            (rank, queue_id)
+            for queue_id, rank in agent.queues.items()
+            if qualifies(agent.skills, queues[queue_id].required_skills)
+        ),
+        default=None,
+    )
+    return None if home is None else home[1]
+
+
 def _wanted_reservations(state: RouterState) -> dict[str, str]:
     """queue → the agent to keep for its next caller.
 
@@ -1119,19 +1142,13 @@ def _wanted_reservations(state: RouterState) -> dict[str, str]:
     agent a new caller would ring: the best-ranked, then the queue's strategy.
     """
     homes: dict[str, list[Agent]] = {}
+    known = state.homes
     for agent in state.agents.values():
-        if not agent.free_for_queue_calls:
-            continue
-        home = min(
-            (
-                (rank, queue_id)
-                for queue_id, rank in agent.queues.items()
-                if qualifies(agent.skills, state.queues[queue_id].required_skills)
-            ),
-            default=None,
-        )
+        if agent.offer_id is not None or not agent.status.takes_queue_offers:
+            continue  # not free (the cheaper test first: with 500 agents, every event)
+        home = known[agent.id] if agent.id in known else _home_queue(agent, state.queues)
         if home is not None:
-            homes.setdefault(home[1], []).append(agent)
+            homes.setdefault(home, []).append(agent)
     if not homes:
         return {}
     offered = {o.call_id for o in state.offers.values()}
@@ -1141,12 +1158,14 @@ def _wanted_reservations(state: RouterState) -> dict[str, str]:
             tried.setdefault(caller.queue, []).append(caller.tried)
     wanted: dict[str, str] = {}
     for queue_id, agents in homes.items():
-        waiting = tried.get(queue_id, [])
-        agents = [a for a in agents if all(a.id in t for t in waiting)]
-        if not agents:
-            continue
+        waiting = tried.get(queue_id)
+        if waiting:
+            agents = [a for a in agents if all(a.id in t for t in waiting)]
+            if not agents:
+                continue
         top = min(a.queues[queue_id] for a in agents)
         queue = state.queues[queue_id]
+        by_skill = queue.strategy is Strategy.BEST_SKILL
         wanted[queue_id] = pick(
             queue.strategy,
             [
@@ -1154,7 +1173,7 @@ def _wanted_reservations(state: RouterState) -> dict[str, str]:
                     a.id,
                     a.idle_since,
                     a.calls_answered,
-                    skill_score(a.skills, queue.required_skills),
+                    skill_score(a.skills, queue.required_skills) if by_skill else 0,
                 )
                 for a in agents
                 if a.queues[queue_id] == top
