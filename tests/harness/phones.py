@@ -134,10 +134,24 @@ class Phone:
 
         await eventually(registered, timeout=10, what=f"phone {self.extension} registered")
 
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    async def restart(self) -> None:
+        """A new process after a crash (baresip 1.1.0 has been seen to segfault)."""
+        await self.stop()
+        self.events.clear()
+        self._replies.clear()
+        await self.start()
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # a phone that died ended its reader with a broken stream: that is expected
+            with contextlib.suppress(
+                asyncio.CancelledError, asyncio.IncompleteReadError, ConnectionError
+            ):
                 await self._task
         if self._writer is not None:
             self._writer.close()

@@ -499,7 +499,9 @@ def handle(state: RouterState, event: Event) -> tuple[RouterState, list[Command]
     else:
         state = _apply(state, event, out, lifted)
     state, out = _route(state, out)
-    if lifted or state.reserve_agents:
+    # After a resync, also without the fast path: a reservation a previous controller
+    # left on the PBX must not ring an agent this router knows nothing of.
+    if lifted or state.reserve_agents or isinstance(event, Resynced):
         state = _reserve(state, lifted, out, refresh=isinstance(event, Resynced))
     return state, out
 
@@ -1194,7 +1196,7 @@ def _reserve(
     held (it may have restarted, or kept one from a previous controller).
     """
     wanted = _wanted_reservations(state) if state.reserve_agents else {}
-    queues = set(state.queues) if refresh and state.reserve_agents else {*lifted, *wanted}
+    queues = set(state.queues) if refresh else {*lifted, *wanted}
     if not queues or (
         not wanted and not refresh and all(o.offer_id in state.offers for o in lifted.values())
     ):
