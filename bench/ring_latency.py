@@ -14,16 +14,14 @@ Run as root from the repository: ``.venv/bin/python -m bench.ring_latency --call
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bench.common import run_bounded, summary, write_results
+from bench.common import call_arguments, ping, run_bounded, summary, write_results
 from tests.harness.pbx import QUEUE, PbxHarness
 from tests.harness.until import eventually
 from vcc.config import PbxPorts, load_settings
@@ -112,22 +110,17 @@ async def one_call(pbx: PbxHarness, engine: Engine, run: Run) -> None:
     run.cycles.append((time.monotonic() - started) * 1000)
 
 
-async def ping(engine: Engine, run: Run, count: int) -> None:
-    for _ in range(count):
-        run.pings.append(await engine.driver.ping() * 1000)
-
-
 async def measure(pbx: PbxHarness, calls: int, run: Run) -> None:
     started = time.monotonic()
     async with pbx.controller([AGENT], fast_path=run.fast_path) as engine:
-        await ping(engine, run, PING_BURST)
+        await ping(engine, run.pings, PING_BURST)
         for n in range(1, calls + 1):
             await one_call(pbx, engine, run)
             run.calls = n
-            await ping(engine, run, 1)
+            await ping(engine, run.pings, 1)
             if n % PROGRESS_EVERY == 0 or n == calls:
                 print(f"{n}/{calls} calls, {time.monotonic() - started:.1f} s", flush=True)
-        await ping(engine, run, PING_BURST)
+        await ping(engine, run.pings, PING_BURST)
 
 
 def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, dict[str, object]]:
@@ -214,32 +207,13 @@ async def main_async(calls: int, deadline: float, *, fast_path: bool = True) -> 
     return 0 if run.calls == calls else 1
 
 
-def at_least(minimum: float, kind: type[int] | type[float]) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {kind.__name__}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be ≥ {minimum}, got {text}")
-        return value
-
-    return parse
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.ring_latency", description=__doc__)
-    parser.add_argument("--calls", type=at_least(1, int), default=200, help="calls (default 200)")
-    parser.add_argument(
-        "--deadline",
-        type=at_least(1, float),
-        default=1200.0,
-        help="give up after this many seconds (default 1200)",
-    )
-    parser.add_argument(
-        "--no-fast-path",
-        action="store_true",
-        help="no reservations: vcc rings the agent by Originate once the caller is in",
+    parser = call_arguments(
+        "python -m bench.ring_latency",
+        __doc__,
+        calls=200,
+        calls_help="calls (default 200)",
+        deadline=1200.0,
     )
     args = parser.parse_args(argv)
     return asyncio.run(main_async(args.calls, args.deadline, fast_path=not args.no_fast_path))

@@ -18,7 +18,6 @@ The ACD issue's target: vcc's enqueue → agent ringing, p50, at most app_queue'
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import sys
@@ -28,8 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import run_bounded, summary, write_results
-from bench.ring_latency import at_least
+from bench.common import call_arguments, ping, run_bounded, summary, write_results
 from tests.harness.pbx import QUEUE, Monitor, PbxHarness
 from tests.harness.until import eventually
 from vcc.config import PbxPorts, load_settings
@@ -246,26 +244,21 @@ async def one_call(
     run.cycles[path].append((time.monotonic() - started) * 1000)
 
 
-async def ping(engine: Engine, run: Run, count: int) -> None:
-    for _ in range(count):
-        run.pings.append(await engine.driver.ping() * 1000)
-
-
 async def measure(pbx: PbxHarness, calls: int, run: Run) -> None:
     started = time.monotonic()
     # vcc's engine runs throughout: app_queue's callers never reach vcc-enqueue, so it
     # has nothing to do on their calls beyond reading the events.
     async with pbx.controller([AGENT], fast_path=run.fast_path) as engine:
         arrived = note_arrivals(engine)
-        await ping(engine, run, PING_BURST)
+        await ping(engine, run.pings, PING_BURST)
         for n in range(1, calls + 1):
             for path in PATHS:
                 await one_call(pbx, engine, arrived, path, run)
                 run.calls[path] = n
-            await ping(engine, run, 1)
+            await ping(engine, run.pings, 1)
             if n % PROGRESS_EVERY == 0 or n == calls:
                 print(f"{n}/{calls} calls per path, {time.monotonic() - started:.1f} s", flush=True)
-        await ping(engine, run, PING_BURST)
+        await ping(engine, run.pings, PING_BURST)
 
 
 def ratios(stats: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
@@ -405,20 +398,12 @@ async def main_async(calls: int, deadline: float, *, fast_path: bool = True) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.vs_app_queue", description=__doc__)
-    parser.add_argument(
-        "--calls", type=at_least(1, int), default=100, help="calls per path (default 100)"
-    )
-    parser.add_argument(
-        "--deadline",
-        type=at_least(1, float),
-        default=900.0,
-        help="give up after this many seconds (default 900)",
-    )
-    parser.add_argument(
-        "--no-fast-path",
-        action="store_true",
-        help="no reservations: vcc rings the agent by Originate once the caller is in",
+    parser = call_arguments(
+        "python -m bench.vs_app_queue",
+        __doc__,
+        calls=100,
+        calls_help="calls per path (default 100)",
+        deadline=900.0,
     )
     args = parser.parse_args(argv)
     return asyncio.run(main_async(args.calls, args.deadline, fast_path=not args.no_fast_path))
