@@ -103,8 +103,8 @@ class Engine:
         self.leg_names: dict[str, str] = {}
         self._stop_when_seen: OrderedDict[str, None] = OrderedDict()
         self.steps = 0  # events handled: lets tests and benchmarks wait for quiescence
-        # Until the store is wired in (ACD issue), status changes and refusals are kept
-        # here, in order, for the API, tests and analytics to read.
+        # Recent status changes and refusals, in order, for whoever is in this process
+        # (the API will read refusals; the journal, if any, stores the changes).
         self.status_log: list[routing.StatusChanged] = []
         self.refusals: list[routing.StatusRefused] = []
         driver.subscribe(self.inbox.put_nowait)
