@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import math
+import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,11 @@ async def run_bounded(pbx: PbxHarness, work: Callable[[], Awaitable[None]], dead
             await pbx.start()
             await work()
     except TimeoutError:
-        failure = (
-            f"deadline of {deadline:.0f} s reached" if budget.expired() else "an action timed out"
-        )
+        if budget.expired():
+            failure = f"deadline of {deadline:.0f} s reached"
+        else:
+            failure = "an action timed out (traceback above)"
+            traceback.print_exc()
     except (AssertionError, PbxError) as exc:  # a harness wait timed out, or AMI failed
         failure = str(exc)
     finally:

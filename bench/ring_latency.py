@@ -1,13 +1,13 @@
 """Ring latency through vcc's real path, beside the AMI round trip of the same run.
 
 Caller phone 2001 dials queue 7000, where vcc has reserved agent phone 1001 (baresip,
-auto-answer) beforehand: the dialplan takes the reservation (``VccReserved``) and dials
-the agent itself, no round trip to vcc (the fast path). With ``--no-fast-path``: the
-dialplan's UserEvent → vcc engine → AMI Originate of the agent → ``vcc-connect``
-bridges the caller. Legs are timed on Asterisk's own clock (each event's
-``Timestamp``), so the polling that waits for them adds nothing; the AMI ``Ping`` is
-timed by vcc's driver, interleaved with the calls (a burst before, one between calls,
-a burst after).
+auto-answer) beforehand: the dialplan takes the reservation and dials the agent itself,
+no round trip to vcc (the fast path); vcc hears of it from that Dial's ``DialBegin``.
+With ``--no-fast-path``: the dialplan's UserEvent → vcc engine → AMI Originate of the
+agent → ``vcc-connect`` bridges the caller. Legs are timed on Asterisk's own clock
+(each event's ``Timestamp``) from the caller's arrival (its ``Newchannel``), so the
+polling that waits for them adds nothing; the AMI ``Ping`` is timed by vcc's driver,
+interleaved with the calls (a burst before, one between calls, a burst after).
 
 Run as root from the repository: ``.venv/bin/python -m bench.ring_latency --calls 200``
 """
@@ -44,7 +44,7 @@ CALLER, AGENT = "2001", "1001"
 PING_BURST = 100  # before and after the calls: ≥ 200 pings however few calls
 PROGRESS_EVERY = 25
 # "agent leg": the agent's channel is created (by Dial on the fast path, else Originate)
-LEGS = ("enqueue→agent leg", "agent leg→ringing", "agent leg→bridged", "enqueue→bridged")
+LEGS = ("arrival→agent leg", "agent leg→ringing", "agent leg→bridged", "arrival→bridged")
 
 
 @dataclass
@@ -76,6 +76,7 @@ async def one_call(pbx: PbxHarness, engine: Engine, run: Run) -> None:
     enqueued = await monitor.wait_for(CallerEnqueued, queue=QUEUE.queue)
     run.fast_calls += isinstance(enqueued, CallerTookReservation)
     bridged = await monitor.wait_for(ChannelEnteredBridge, uniqueid=enqueued.uniqueid)
+    arrival = next(e for e in monitor.of(ChannelCreated) if e.uniqueid == enqueued.uniqueid)
     legs = await eventually(
         lambda: [e for e in monitor.of(ChannelCreated) if e.channel.startswith(f"PJSIP/{AGENT}-")],
         what=f"the agent leg PJSIP/{AGENT}-… created",
@@ -89,10 +90,10 @@ async def one_call(pbx: PbxHarness, engine: Engine, run: Run) -> None:
         run.ring_fallbacks += 1
         ringing = changes
     for name, start, end in (
-        ("enqueue→agent leg", enqueued.at, leg.at),
+        ("arrival→agent leg", arrival.at, leg.at),
         ("agent leg→ringing", leg.at, ringing[0].at),
         ("agent leg→bridged", leg.at, bridged.at),
-        ("enqueue→bridged", enqueued.at, bridged.at),
+        ("arrival→bridged", arrival.at, bridged.at),
     ):
         run.legs[name].append((end - start) * 1000)
 
@@ -133,7 +134,7 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
         f"wall {wall:.1f} s" + ("" if run.calls == requested else f", INCOMPLETE: {run.failure}"),
         f"path: phone {CALLER} dials {QUEUE.extension} → "
         + (
-            f"agent reserved beforehand → UserEvent VccReserved → Dial PJSIP/{AGENT} "
+            f"agent reserved beforehand → Dial PJSIP/{AGENT} → DialBegin tells vcc "
             f"(baresip auto-answer); fast path: {run.fast_calls}/{run.calls} calls took the "
             "reservation"
             if run.fast_path
@@ -153,12 +154,12 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
         if ping and s is not ping:
             row += f"{s['p50'] / ping['p50']:>9.1f}×{s['p99'] / ping['p99']:>9.1f}×"
         lines.append(row)
-    if ping and "enqueue→agent leg" in stats:
-        p50 = stats["enqueue→agent leg"]["p50"]
+    if ping and "arrival→agent leg" in stats:
+        p50 = stats["arrival→agent leg"]["p50"]
         ratio = p50 / ping["p50"]
         lines += [
             "",
-            f"enqueue→agent leg p50 = {ratio:.1f} × AMI ping p50 ({p50:.2f} ms vs "
+            f"arrival→agent leg p50 = {ratio:.1f} × AMI ping p50 ({p50:.2f} ms vs "
             f"{ping['p50']:.2f} ms)",
         ]
     if run.cycles:

@@ -3,16 +3,21 @@
 One Asterisk, the same baresip phones, interleaved in one run: phone 2001 dials either
 vcc's queue 7000 or 7999, which runs ``Queue(baseline)``: app_queue with the same agent
 phone as its only member. On vcc's queue the agent is reserved before the caller comes
-(the fast path): the dialplan takes the reservation and dials PJSIP/1001 itself
-(``VccReserved`` UserEvent, then ``Dial``); with ``--no-fast-path``, the old path:
+(the fast path): the dialplan takes the reservation and dials PJSIP/1001 itself, and
+vcc hears of it from that Dial's ``DialBegin``; with ``--no-fast-path``, the old path:
 ``VccEnqueue`` UserEvent → vcc engine → AMI Originate of PJSIP/1001 → ``vcc-connect``
-bridges the caller. Legs are timed on Asterisk's own clock (each event's
-``Timestamp``), from the caller's entry into the queue (vcc's ``VccReserved`` or
-``VccEnqueue`` UserEvent; app_queue's ``QueueCallerJoin``) to the agent leg's
+bridges the caller. Both queues start with ``Progress()``: music as early media, the
+caller answered only when the agent is.
+
+Legs are timed on Asterisk's own clock (each event's ``Timestamp``) from the caller's
+arrival on the queue's number (the caller's ``Newchannel``), the one point both share:
+each system's own "caller joined" event comes at a different point of its work
+(app_queue's ``QueueCallerJoin`` before it picks a member, vcc's ``DialBegin`` once it
+has dialled one), so those are shown but not compared. Legs end at the agent leg's
 ``Newchannel``, its ``Newstate Ringing`` and the caller's ``BridgeEnter``.
 
-The ACD issue's target: vcc's enqueue → agent ringing, p50, at most app_queue's
-(ratio ≤ 1.0). Run as root from the repository:
+The ACD issue's target: caller enters the queue → agent's phone rings, p50, vcc at
+most app_queue's (ratio ≤ 1.0). Run as root from the repository:
 ``.venv/bin/python -m bench.vs_app_queue --calls 100``
 """
 
@@ -53,10 +58,10 @@ PHONE_PORT_BASE = 55100
 CALLER, AGENT = "2001", "1001"
 BASELINE_QUEUE, BASELINE_EXTENSION = "baseline", "7999"
 PATHS = ("vcc", "app_queue")
-LEGS = ("enqueue→created", "enqueue→ringing", "enqueue→bridged")
-TARGET_LEG = "enqueue→ringing"
+LEGS = ("arrival→agent leg", "arrival→ringing", "arrival→bridged")
+TARGET_LEG = "arrival→ringing"
 # Where the time goes (host clock, which is Asterisk's clock on this one machine).
-PARTS = ("enqueue→vcc has it", "vcc has it→created", "created→ringing")
+PARTS = ("arrival→joined", "arrival→vcc has it", "agent leg→ringing")
 PING_BURST = 100  # before and after the calls, on vcc's own AMI connection
 PROGRESS_EVERY = 25
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -87,11 +92,11 @@ member => PJSIP/{AGENT}
 """
 
 # Included at the end of extensions.conf; (+) adds to vcc-queues, which callers reach.
-# Answer() first, as vcc-enqueue does before its UserEvent: both paths start Up.
+# Progress() first, as vcc-enqueue does: music as early media on both paths.
 EXTENSIONS_EXTRA = f"""\
 ; app_queue baseline for bench/vs_app_queue.py
 [vcc-queues](+)
-exten => {BASELINE_EXTENSION},1,Answer()
+exten => {BASELINE_EXTENSION},1,Progress()
  same => n,Queue({BASELINE_QUEUE})
  same => n,Hangup()
 """
@@ -200,6 +205,9 @@ async def one_call(
         await caller.dial(BASELINE_EXTENSION)
         entered = await monitor.wait_for(CallerJoinedQueue, queue=BASELINE_QUEUE)
     bridged = await monitor.wait_for(ChannelEnteredBridge, uniqueid=entered.uniqueid)
+    arrival = next(
+        e for e in monitor.of(ChannelCreated) if e.channel.startswith(f"PJSIP/{CALLER}-")
+    )
     legs = await eventually(
         lambda: [e for e in monitor.of(ChannelCreated) if e.channel.startswith(f"PJSIP/{AGENT}-")],
         what=f"the agent leg PJSIP/{AGENT}-… created",
@@ -213,16 +221,16 @@ async def one_call(
         run.ring_fallbacks[path] += 1
         ringing = changes
     for name, end in (
-        ("enqueue→created", leg.at),
-        ("enqueue→ringing", ringing[0].at),
-        ("enqueue→bridged", bridged.at),
+        ("arrival→agent leg", leg.at),
+        ("arrival→ringing", ringing[0].at),
+        ("arrival→bridged", bridged.at),
     ):
-        run.legs[path][name].append((end - entered.at) * 1000)
-    run.parts[path]["created→ringing"].append((ringing[0].at - leg.at) * 1000)
+        run.legs[path][name].append((end - arrival.at) * 1000)
+    run.parts[path]["arrival→joined"].append((entered.at - arrival.at) * 1000)
+    run.parts[path]["agent leg→ringing"].append((ringing[0].at - leg.at) * 1000)
     has_it = arrived.pop(entered.uniqueid, None)  # None on app_queue's calls
     if has_it is not None:
-        run.parts[path]["enqueue→vcc has it"].append((has_it - entered.at) * 1000)
-        run.parts[path]["vcc has it→created"].append((leg.at - has_it) * 1000)
+        run.parts[path]["arrival→vcc has it"].append((has_it - arrival.at) * 1000)
 
     def agent_is(status: Status, *, free: bool) -> bool:
         """In ``status``, and free (no offer, or just a reservation) or not."""
@@ -275,7 +283,7 @@ def vcc_path(run: Run) -> str:
     if not run.fast_path:
         return f"UserEvent VccEnqueue → vcc engine → AMI Originate PJSIP/{AGENT} → Bridge"
     return (
-        f"agent reserved beforehand → UserEvent VccReserved → Dial PJSIP/{AGENT} "
+        f"agent reserved beforehand → Dial PJSIP/{AGENT} → DialBegin tells vcc "
         f"(fast path: {run.fast_calls}/{run.calls['vcc']} calls took the reservation)"
     )
 
@@ -296,8 +304,7 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
         f"app_queue: phone {CALLER} dials {BASELINE_EXTENSION} → Queue({BASELINE_QUEUE}), "
         f"one member PJSIP/{AGENT} (leastrecent, no announcements)",
         "calls interleaved one by one; same baresip agent phone (auto-answer); legs on "
-        "Asterisk's event clock from the caller's entry "
-        f"({'VccReserved' if run.fast_path else 'VccEnqueue'} / QueueCallerJoin)",
+        "Asterisk's event clock from the caller's arrival on the queue's number (Newchannel)",
         "",
         f"{'ms':<27}{'n':>5}{'p50':>8}{'p90':>8}{'p99':>8}{'max':>8}",
     ]
@@ -329,8 +336,9 @@ def report(run: Run, requested: int, wall: float, version: str) -> tuple[str, di
                     + "".join(f"{s[k]:>8.2f}" for k in ("p50", "p90", "p99"))
                 )
         lines.append(
-            "(vcc has it: vcc's driver hands the parsed VccReserved/VccEnqueue to the engine, "
-            "host clock; below 0: the PBX made the agent leg before vcc heard of the caller)"
+            "(joined: each system's own event, app_queue's QueueCallerJoin, vcc's DialBegin "
+            f"{'of the reserved agent' if run.fast_path else '(VccEnqueue)'}; vcc has it: "
+            "vcc's driver hands that event to the engine, host clock)"
         )
     target = ratio.get(TARGET_LEG, {}).get("p50")
     if target is None:

@@ -6,7 +6,7 @@ task consumes them in order, so the core needs no locks and nothing runs loose.
 Where the driver supports it, the router reserves free agents for the next caller of
 a queue and the PBX rings them without asking (``fast_path``). Such an agent leg is
 made by the caller's own Dial, so its unique id is the PBX's, not the offer id: the
-engine finds it by the caller's ``DialStarted``.
+engine learns it from that Dial's ``DialBegin`` (``CallerTookReservation``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Protocol
@@ -32,7 +31,6 @@ from vcc.pbx.events import (
     ChannelInfo,
     ChannelState,
     ChannelStateChanged,
-    DialStarted,
     OriginateFinished,
     OriginateRequest,
     PbxEvent,
@@ -54,8 +52,6 @@ WAITING_CONTEXTS = frozenset({WAIT_CONTEXT, ANNOUNCE_CONTEXT, MESSAGE_CONTEXT})
 DIAL_FAILURES = {"NOANSWER": "no-answer", "BUSY": "busy"}  # others: unreachable
 # Hangup causes of a reserved agent's leg that mean the agent turned the call down.
 BUSY_CAUSES = frozenset({17, 21})  # user busy, call rejected
-# Offers to hang up once their leg shows up (it may be announced after the order).
-STOP_WHEN_SEEN_LIMIT = 1000
 
 Input = PbxEvent | routing.Event
 
@@ -101,7 +97,6 @@ class Engine:
         self.reserving: dict[str, str] = {}
         self.reserved_legs: dict[str, str] = {}
         self.leg_names: dict[str, str] = {}
-        self._stop_when_seen: OrderedDict[str, None] = OrderedDict()
         self.steps = 0  # events handled: lets tests and benchmarks wait for quiescence
         # Recent status changes and refusals, in order, for whoever is in this process
         # (the API will read refusals; the journal, if any, stores the changes).
@@ -160,11 +155,6 @@ class Engine:
 
     async def _step(self, item: Input) -> None:
         self.steps += 1
-        if isinstance(item, DialStarted):
-            offer_id = self.reserving.get(item.caller_uniqueid)
-            if offer_id is not None and offer_id in self._stop_when_seen:
-                del self._stop_when_seen[offer_id]
-                await self._hang_up(item.channel, offer_id)
         if isinstance(item, PbxEvent):
             for event in self._translate(item):
                 await self._apply(event)
@@ -213,10 +203,6 @@ class Engine:
                     )
                     if name is not None:
                         await self.driver.hangup(name)
-                    else:  # a reserved agent's leg is announced just after the order
-                        self._stop_when_seen[command.offer_id] = None
-                        while len(self._stop_when_seen) > STOP_WHEN_SEEN_LIMIT:
-                            self._stop_when_seen.popitem(last=False)
                 case routing.ReserveAgent():
                     await self.driver.reserve(
                         Reservation(
@@ -275,18 +261,9 @@ class Engine:
         match event:
             case CallerTookReservation():  # before CallerEnqueued: it is one too
                 self.reserving[event.uniqueid] = event.offer_id
-                return [
-                    routing.ReservationTaken(
-                        event.queue,
-                        event.offer_id,
-                        event.uniqueid,
-                        event.channel,
-                        event.enqueued_at,
-                        event.priority,
-                        event.at,
-                        self._agent_at(event.endpoint) or "",
-                    )
-                ]
+                self.reserved_legs[event.leg_uniqueid] = event.offer_id
+                self.leg_names[event.offer_id] = event.leg_channel
+                return [self._reservation_taken(event)]
             case CallerEnqueued():
                 return [
                     routing.CallerArrived(
@@ -305,17 +282,17 @@ class Engine:
                 return [routing.AgentAnswered(event.uniqueid, event.at)]
             case ChannelStateChanged(state=ChannelState.UP) if event.uniqueid in self.reserved_legs:
                 return [routing.AgentAnswered(self.reserved_legs[event.uniqueid], event.at)]
-            case DialStarted() if event.caller_uniqueid in self.reserving:
-                offer_id = self.reserving[event.caller_uniqueid]
-                self.reserved_legs[event.uniqueid] = offer_id
-                self.leg_names[offer_id] = event.channel
             case ReservedDialFailed():
                 self.reserving.pop(event.caller_uniqueid, None)
-                self._stop_when_seen.pop(event.offer_id, None)
                 offer = state.offers.get(event.offer_id)
-                if offer is not None and not offer.answered and not offer.reserved:
-                    reason = DIAL_FAILURES.get(event.status, "unreachable")
-                    return [routing.OfferFailed(event.offer_id, reason, event.at)]
+                if offer is None or offer.answered:
+                    return []
+                reason = DIAL_FAILURES.get(event.status, "unreachable")
+                failed = routing.OfferFailed(event.offer_id, reason, event.at)
+                if not offer.reserved:
+                    return [failed]
+                # The Dial made no leg (the phone is gone): no DialBegin said it was taken.
+                return [] if event.taken is None else [self._reservation_taken(event.taken), failed]
             case OriginateFinished():
                 if event.answered:
                     return [routing.AgentAnswered(event.channel_id, event.at)]
@@ -342,11 +319,17 @@ class Engine:
                 return self._reconcile(event)
         return []
 
-    async def _hang_up(self, channel: str, offer_id: str) -> None:
-        try:
-            await self.driver.hangup(channel)
-        except PbxError as exc:
-            log.warning("StopRinging %s failed: %s", offer_id, exc)
+    def _reservation_taken(self, event: CallerTookReservation) -> routing.ReservationTaken:
+        return routing.ReservationTaken(
+            event.queue,
+            event.offer_id,
+            event.uniqueid,
+            event.channel,
+            event.enqueued_at,
+            event.priority,
+            event.at,
+            self._agent_at(event.endpoint) or "",
+        )
 
     def _agent_of(self, channel: str) -> str | None:
         """The agent whose phone this channel is (``PJSIP/1001-0000002a`` → 1001)."""

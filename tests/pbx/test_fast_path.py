@@ -25,11 +25,11 @@ from vcc.pbx.asterisk import reservation_variable
 from vcc.pbx.events import (
     CallerEnqueued,
     CallerTookReservation,
+    ChannelCreated,
     ChannelEnteredBridge,
     ChannelHungUp,
     ChannelState,
     ChannelStateChanged,
-    DialStarted,
     HoldMusicStarted,
     HoldMusicStopped,
     OriginateFinished,
@@ -108,8 +108,9 @@ async def test_reserved_agent_rings_at_once_while_the_caller_hears_music_then_th
         # Only the agent rings: the caller is not connected to anyone yet.
         assert not pbx.monitor.of(ChannelEnteredBridge, uniqueid=took.uniqueid)
         (leg,) = agent_channels(pbx, "1001")
-        (dialled,) = pbx.monitor.of(DialStarted, uniqueid=leg.uniqueid)
-        assert dialled.caller_uniqueid == took.uniqueid  # the caller's own Dial
+        # The caller's own Dial made the leg, and its DialBegin told vcc so.
+        assert (took.leg_uniqueid, took.leg_channel) == (leg.uniqueid, leg.channel)
+        assert took.endpoint == "PJSIP/1001"
         assert engine.leg_names.get(offer_id) == leg.channel  # so vcc can hang it up
         leg_vars = (await pbx.monitor.driver.snapshot()).channel(leg.uniqueid)
         assert leg_vars is not None  # it says whose it is, for a restarted controller
@@ -139,11 +140,13 @@ async def test_reserved_agent_rings_at_once_while_the_caller_hears_music_then_th
         assert ringing
         assert answered
         assert music_stopped
-        # On Asterisk's clock: caller entered, agent leg made and rang at once, answered,
+        # On Asterisk's clock: caller came, agent leg made and rang at once, answered,
         # the caller's music stopped, both bridged.
-        assert took.at <= leg.at <= ringing[0].at < answered[0].at
+        (arrived,) = pbx.monitor.of(ChannelCreated, uniqueid=took.uniqueid)
+        assert arrived.at <= leg.at <= took.at  # vcc hears of the Dial once it made the leg
+        assert leg.at <= ringing[0].at < answered[0].at
         assert answered[0].at <= music_stopped[-1].at <= bridged.at
-        assert ringing[0].at - took.at < 0.5
+        assert ringing[0].at - arrived.at < 0.5
         assert answered[0].at - ringing[0].at >= AGENT_PICKS_UP_AFTER * 0.9
 
         await hear_each_other_for_a_second(pbx)
@@ -201,9 +204,12 @@ async def test_reserved_agent_whose_phone_is_gone_is_skipped_for_the_next_one(
     async with pbx.controller(["1003", "1001"], fast_path=True) as engine:
         await reserved_on_pbx(pbx, engine, "1003")
         await caller.dial(QUEUE.extension)
-        took = await pbx.monitor.wait_for(CallerTookReservation, queue=QUEUE.queue)
-        failed = await pbx.monitor.wait_for(ReservedDialFailed, caller_uniqueid=took.uniqueid)
+        # No agent leg was made, so no DialBegin: the failure says it was taken.
+        failed = await pbx.monitor.wait_for(ReservedDialFailed)
         assert failed.status == "CHANUNAVAIL"
+        took = failed.taken
+        assert took is not None
+        assert took.endpoint == "PJSIP/1003"
         await agent.wait_for("CALL_RTPESTAB")
         await pbx.monitor.wait_for(ChannelEnteredBridge, uniqueid=took.uniqueid)
         assert not agent_channels(pbx, "1003")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from panoramisk.message import Message
 
 from vcc.core.agents import ALLOWED, Status, StatusRequest
 from vcc.core.queues import QueueConfig, Strategy, qualifies
@@ -704,37 +705,63 @@ def parse_ami(headers: dict[str, str]) -> object:
     return ami_events.parse(headers["Event"], Lenient(headers))
 
 
-def test_the_dialplan_taking_a_reservation_is_a_caller_enqueued_with_the_offer() -> None:
-    event = parse_ami({
-        "Event": "UserEvent", "UserEvent": "VccReserved", "Channel": "PJSIP/2001-00000003",
-        "Uniqueid": "1700000000.7", "Priority": "19", "Queue": "support",
-        "CallerChannel": "PJSIP/2001-00000003", "CallerUniqueid": "1700000000.7",
-        "Enqueued": "1699999999.5", "CallerPriority": "5", "Offer": "ab12-7",
-        "AgentEndpoint": "PJSIP/1001", "Timestamp": "1700000000.250000",
-    })  # fmt: skip
+def dial_begin(caller_vars: str, leg_vars: str) -> object:
+    """A DialBegin as Asterisk writes it, through panoramisk (repeated headers: lists)."""
+    wire = (
+        "Event: DialBegin\r\nChannel: PJSIP/2001-00000003\r\nUniqueid: 1700000000.7\r\n"
+        + caller_vars
+        + "DestChannel: PJSIP/1001-00000004\r\nDestUniqueid: 1700000000.8\r\n"
+        + leg_vars
+        + "DialString: 1001\r\nTimestamp: 1700000000.250000"
+    )
+    message = Message.from_line(wire)
+    assert message is not None
+    return ami_events.parse("DialBegin", Lenient(message))
+
+
+def test_a_queue_callers_dial_of_an_offer_is_the_reservation_taken() -> None:
+    event = dial_begin(
+        "ChanVariable: VCC_QUEUE=support\r\nChanVariable: VCC_ENQUEUED=1699999999.5\r\n"
+        "ChanVariable: VCC_PRIORITY=5\r\nChanVariable: VCC_OFFER=ab12-7\r\n",
+        "DestChanVariable: VCC_QUEUE=\r\nDestChanVariable: VCC_ENQUEUED=\r\n"
+        "DestChanVariable: VCC_PRIORITY=\r\nDestChanVariable: VCC_OFFER=ab12-7\r\n",
+    )
 
     assert event == CallerTookReservation(
         1700000000.25, "support", "PJSIP/2001-00000003", "1700000000.7", 1699999999.5, 5,
         offer_id="ab12-7", endpoint="PJSIP/1001",
+        leg_channel="PJSIP/1001-00000004", leg_uniqueid="1700000000.8",
     )  # fmt: skip
     assert isinstance(event, CallerEnqueued)  # the caller did enter the queue
 
 
-def test_a_reserved_agent_not_answering_and_the_dial_itself_are_typed() -> None:
+def test_other_dials_are_only_dials() -> None:
+    no_offer = dial_begin("ChanVariable: VCC_QUEUE=support\r\n", "DestChanVariable: VCC_OFFER=\r\n")
+    no_queue = dial_begin("ChanVariable: VCC_QUEUE=\r\n", "DestChanVariable: VCC_OFFER=o-1\r\n")
+    no_variables = dial_begin("", "")
+
+    dial = DialStarted(
+        1700000000.25, "PJSIP/2001-00000003", "1700000000.7", "PJSIP/1001-00000004",
+        "1700000000.8",
+    )  # fmt: skip
+    assert no_offer == no_queue == no_variables == dial
+
+
+def test_a_reserved_agent_not_answering_is_typed_with_the_reservation_taken() -> None:
     failed = parse_ami({
         "Event": "UserEvent", "UserEvent": "VccReservedFailed", "Channel": "PJSIP/2001-3",
-        "CallerUniqueid": "1700000000.7", "Offer": "ab12-7", "DialStatus": "NOANSWER",
+        "Queue": "support", "CallerChannel": "PJSIP/2001-3", "CallerUniqueid": "1700000000.7",
+        "Enqueued": "1699999999.5", "CallerPriority": "5", "Offer": "ab12-7",
+        "AgentEndpoint": "PJSIP/1003", "DialStatus": "CHANUNAVAIL",
         "Timestamp": "1700000001.000000",
     })  # fmt: skip
-    dial = parse_ami({
-        "Event": "DialBegin", "Channel": "PJSIP/2001-3", "Uniqueid": "1700000000.7",
-        "DestChannel": "PJSIP/1001-4", "DestUniqueid": "1700000000.8",
-        "Timestamp": "1700000000.300000",
-    })  # fmt: skip
 
-    assert failed == ReservedDialFailed(1700000001.0, "1700000000.7", "ab12-7", "NOANSWER")
-    assert dial == DialStarted(
-        1700000000.3, "PJSIP/2001-3", "1700000000.7", "PJSIP/1001-4", "1700000000.8"
+    taken = CallerTookReservation(
+        1700000001.0, "support", "PJSIP/2001-3", "1700000000.7", 1699999999.5, 5,
+        offer_id="ab12-7", endpoint="PJSIP/1003",
+    )  # fmt: skip
+    assert failed == ReservedDialFailed(
+        1700000001.0, "1700000000.7", "ab12-7", "CHANUNAVAIL", taken
     )
 
 

@@ -27,8 +27,6 @@ from vcc.pbx.events import (
     ReservedDialFailed,
 )
 
-Headers = Mapping[str, str]
-
 
 class Lenient(Mapping[str, str]):
     """An AMI message read the forgiving way: '' for a missing header, the first of
@@ -49,6 +47,15 @@ class Lenient(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._message)
 
+    def variables(self, header: str) -> dict[str, str]:
+        """The ``NAME=value`` lines of a repeated header (``ChanVariable``: the channel
+        variables manager.conf's ``channelvars`` adds to a channel's events)."""
+        value = self._message.get(header, "")
+        lines = value if isinstance(value, list) else [value]
+        return dict(str(line).partition("=")[::2] for line in lines if "=" in str(line))
+
+
+Headers = Lenient
 
 ORIGINATE_ACTION_PREFIX = "vcc-originate/"
 
@@ -75,10 +82,8 @@ def _user_event(m: Headers) -> PbxEvent | None:
         return _enqueued(m)
     if m["UserEvent"] == "VccMusic":
         return CallerHearsMusic(_at(m), m["CallerUniqueid"])
-    if m["UserEvent"] == "VccReserved":
-        return _took_reservation(m)
     if m["UserEvent"] == "VccReservedFailed":
-        return ReservedDialFailed(_at(m), m["CallerUniqueid"], m["Offer"], m["DialStatus"])
+        return _reserved_dial_failed(m)
     return None
 
 
@@ -94,11 +99,34 @@ def _enqueued(m: Headers) -> CallerEnqueued:
     )
 
 
-def _took_reservation(m: Headers) -> PbxEvent:
+def _reserved_dial_failed(m: Headers) -> ReservedDialFailed:
     e = _enqueued(m)
-    return CallerTookReservation(
+    taken = CallerTookReservation(
         e.at, e.queue, e.channel, e.uniqueid, e.enqueued_at, e.priority,
         offer_id=m["Offer"], endpoint=m["AgentEndpoint"],
+    )  # fmt: skip
+    return ReservedDialFailed(e.at, e.uniqueid, m["Offer"], m["DialStatus"], taken)
+
+
+def _dial_begin(m: Headers) -> PbxEvent:
+    """A Dial starts. A queue caller's (VCC_QUEUE) Dial of an agent leg that inherited
+    an offer id (VCC_OFFER) is the dialplan taking a reservation: vcc hears of it only
+    now, once the agent's phone is being called, not before, as a UserEvent would."""
+    caller, leg = m.variables("ChanVariable"), m.variables("DestChanVariable")
+    queue, offer_id = caller.get("VCC_QUEUE", ""), leg.get("VCC_OFFER", "")
+    if not (queue and offer_id):
+        return DialStarted(_at(m), m["Channel"], m["Uniqueid"], m["DestChannel"], m["DestUniqueid"])
+    try:
+        enqueued_at = float(caller.get("VCC_ENQUEUED", ""))
+    except ValueError:
+        enqueued_at = _at(m)
+    priority = caller.get("VCC_PRIORITY", "")
+    tech = m["DestChannel"].partition("/")[0]  # DialString is the resource alone: 1001
+    return CallerTookReservation(
+        _at(m), queue, m["Channel"], m["Uniqueid"], enqueued_at,
+        int(priority) if priority.isdecimal() else 0,
+        offer_id=offer_id, endpoint=f"{tech}/{m['DialString']}",
+        leg_channel=m["DestChannel"], leg_uniqueid=m["DestUniqueid"],
     )  # fmt: skip
 
 
@@ -147,9 +175,7 @@ PARSERS: dict[str, Callable[[Headers], PbxEvent | None]] = {
     "MusicOnHoldStart": lambda m: HoldMusicStarted(_at(m), m["Channel"], m["Uniqueid"]),
     "MusicOnHoldStop": lambda m: HoldMusicStopped(_at(m), m["Channel"], m["Uniqueid"]),
     "ContactStatus": _contact,
-    "DialBegin": lambda m: DialStarted(
-        _at(m), m["Channel"], m["Uniqueid"], m["DestChannel"], m["DestUniqueid"]
-    ),
+    "DialBegin": _dial_begin,
 }
 
 

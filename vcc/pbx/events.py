@@ -87,21 +87,24 @@ class CallerEnqueued(PbxEvent):
 
 @dataclass(frozen=True)
 class CallerTookReservation(CallerEnqueued):
-    """The dialplan put a caller into a queue and found an agent reserved for it: it
-    dials the agent itself (``endpoint``) while the caller hears music.
+    """The dialplan put a caller into a queue, found an agent reserved for it and
+    dialled the agent itself (``endpoint``): the caller's ``DialBegin``, read with the
+    channel variables manager.conf adds to it. ``leg_channel``/``leg_uniqueid``: the
+    agent's leg that Dial made (its unique id is the PBX's, not the offer id).
 
-    A :class:`CallerEnqueued` too: the caller did enter the queue, at this moment.
+    A :class:`CallerEnqueued` too: the caller did enter the queue.
     """
 
     offer_id: str = ""
     endpoint: str = ""
+    leg_channel: str = ""
+    leg_uniqueid: str = ""
 
 
 @dataclass(frozen=True)
 class DialStarted(PbxEvent):
-    """A channel's Dial rings another channel (``DialBegin``). For a reservation's
-    Dial, this is how vcc finds the agent's leg: Dial cannot give it vcc's offer id as
-    its unique id, as an Originate does."""
+    """A channel's Dial rings another channel (``DialBegin``), other than a queue
+    caller's Dial of a reserved agent (:class:`CallerTookReservation`)."""
 
     caller_channel: str
     caller_uniqueid: str
@@ -117,6 +120,9 @@ class ReservedDialFailed(PbxEvent):
     caller_uniqueid: str
     offer_id: str
     status: str
+    # The reservation as the caller took it: vcc's only news of that when the Dial
+    # made no agent leg (a phone that is gone) and so there was no DialBegin.
+    taken: CallerTookReservation | None = None
 
 
 @dataclass(frozen=True)
