@@ -16,7 +16,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from vcc.core import routing
@@ -31,6 +31,7 @@ from vcc.pbx.events import (
     ChannelInfo,
     ChannelState,
     ChannelStateChanged,
+    DialEnded,
     OriginateFinished,
     OriginateRequest,
     PbxEvent,
@@ -42,6 +43,7 @@ from vcc.pbx.events import (
 log = logging.getLogger(__name__)
 
 CONNECT_CONTEXT = "vcc-connect"
+OUTBOUND_CONTEXT = "vcc-outbound"
 WAIT_CONTEXT = "vcc-wait"
 AWAY_CONTEXT = "vcc-away"
 ANNOUNCE_CONTEXT = "vcc-announce"
@@ -50,10 +52,20 @@ MESSAGE_CONTEXT = "vcc-message"
 WAITING_CONTEXTS = frozenset({WAIT_CONTEXT, ANNOUNCE_CONTEXT, MESSAGE_CONTEXT})
 # A reserved agent's Dial that ended unanswered (DIALSTATUS) → the core's reason.
 DIAL_FAILURES = {"NOANSWER": "no-answer", "BUSY": "busy"}  # others: unreachable
+# How the customer's phone answered an agent-first call's Dial → the core's reason.
+NOT_REACHED = {"BUSY": "busy", "NOANSWER": "no_answer"}  # others: unreachable
 # Hangup causes of a reserved agent's leg that mean the agent turned the call down.
 BUSY_CAUSES = frozenset({17, 21})  # user busy, call rejected
 
 Input = PbxEvent | routing.Event
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """An event whose commands the asker waits for (see :meth:`Engine.ask`)."""
+
+    event: routing.Event
+    reply: asyncio.Future[list[routing.Command]]
 
 
 class Journal(Protocol):
@@ -89,7 +101,7 @@ class Engine:
         self.state = replace(state, reserve_agents=fast_path)
         self.tick_interval = tick_interval
         self.clock = clock
-        self.inbox: asyncio.Queue[Input] = asyncio.Queue()
+        self.inbox: asyncio.Queue[Input | _Ask] = asyncio.Queue()
         self.channel_names: dict[str, str] = {}  # uniqueid → channel name, for hangups
         # Callers who took a reservation, while their Dial runs: uniqueid → offer id;
         # the agent legs those Dials made: uniqueid → offer id, and offer id → channel
@@ -106,6 +118,13 @@ class Engine:
 
     def submit(self, event: Input) -> None:
         self.inbox.put_nowait(event)
+
+    async def ask(self, event: routing.Event) -> list[routing.Command]:
+        """Apply ``event`` in turn with the others; return the commands it produced
+        (how a service learns, say, that a call it asked for was refused)."""
+        reply: asyncio.Future[list[routing.Command]] = asyncio.get_running_loop().create_future()
+        self.inbox.put_nowait(_Ask(event, reply))
+        return await reply
 
     @contextlib.asynccontextmanager
     async def serving(self) -> AsyncIterator[asyncio.Task[None]]:
@@ -136,7 +155,7 @@ class Engine:
         while True:
             try:
                 async with asyncio.timeout(max(0.0, next_tick - self.clock())):
-                    item: Input = await self.inbox.get()
+                    item: Input | _Ask = await self.inbox.get()
             except TimeoutError:
                 item = routing.Tick(self.clock())
             if self.clock() >= next_tick:
@@ -153,15 +172,21 @@ class Engine:
             except PbxError as exc:
                 log.info("reservation of %s left on the PBX: %s", queue, exc)
 
-    async def _step(self, item: Input) -> None:
+    async def _step(self, item: Input | _Ask) -> None:
         self.steps += 1
-        if isinstance(item, PbxEvent):
+        if isinstance(item, _Ask):
+            commands = await self._apply(item.event)
+            if not item.reply.done():  # the asker may have given up
+                item.reply.set_result(commands)
+        elif isinstance(item, PbxEvent):
             for event in self._translate(item):
                 await self._apply(event)
         else:
             await self._apply(item)
 
-    async def _apply(self, event: routing.Event) -> None:
+    async def _apply(self, event: routing.Event) -> list[routing.Command]:
+        """Apply ``event`` and what its commands' failures cause; return all commands."""
+        done: list[routing.Command] = []
         follow_ups: list[routing.Event] = [event]
         while follow_ups:
             self.state, commands = routing.handle(self.state, follow_ups.pop(0))
@@ -169,6 +194,8 @@ class Engine:
                 failure = await self._execute(command)
                 if failure is not None:
                     follow_ups.append(failure)
+            done += commands
+        return done
 
     async def _execute(self, command: routing.Command) -> routing.Event | None:
         if self.journal is not None and isinstance(
@@ -193,6 +220,20 @@ class Engine:
                             timeout=command.timeout,
                             variables={
                                 "VCC_CALLER": command.caller_channel,
+                                "VCC_INTERACTION": command.call_id,
+                            },
+                        )
+                    )
+                case routing.CallAgentFirst():
+                    await self.driver.originate(
+                        OriginateRequest(
+                            channel_id=command.offer_id,
+                            endpoint=command.endpoint,
+                            context=OUTBOUND_CONTEXT,
+                            timeout=command.timeout,
+                            variables={
+                                "VCC_DIAL": command.dial,
+                                "VCC_RING": f"{command.customer_timeout:.0f}",
                                 "VCC_INTERACTION": command.call_id,
                             },
                         )
@@ -251,7 +292,7 @@ class Engine:
                 log.debug("%s failed: %s", type(command).__name__, exc)
                 return None
             log.warning("%s failed: %s", type(command).__name__, exc)
-            if isinstance(command, routing.RingAgent):
+            if isinstance(command, routing.RingAgent | routing.CallAgentFirst):
                 return routing.OfferFailed(command.offer_id, "pbx-error", self.clock())
         return None
 
@@ -282,6 +323,13 @@ class Engine:
                 return [routing.AgentAnswered(event.uniqueid, event.at)]
             case ChannelStateChanged(state=ChannelState.UP) if event.uniqueid in self.reserved_legs:
                 return [routing.AgentAnswered(self.reserved_legs[event.uniqueid], event.at)]
+            case DialEnded() if (
+                offer := state.offers.get(event.caller_uniqueid)
+            ) is not None and offer.direct:
+                if event.status == "ANSWER":
+                    return [routing.CustomerAnswered(offer.call_id, event.at)]
+                reason = NOT_REACHED.get(event.status, "unreachable")
+                return [routing.CustomerNotReached(offer.call_id, reason, event.at)]
             case ReservedDialFailed():
                 self.reserving.pop(event.caller_uniqueid, None)
                 offer = state.offers.get(event.offer_id)

@@ -16,6 +16,11 @@ _LOGIN = re.compile(r"[a-z0-9][a-z0-9_.-]{0,31}")
 # Sounds Asterisk plays: relative names under its sounds directory, no extension.
 # No '..', no '/' at the start, none of Playback's separators ('&', ',', '|').
 _SOUND = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}(/[a-z0-9][a-z0-9_-]{0,63}){0,3}")
+# A phone number someone types or pastes: ASCII digits with an optional leading '+'
+# (spaces and '-' between digits are dropped first). Not \d: it matches other scripts'
+# digits (fullwidth '１', Arabic-Indic '٣'), which must never reach a dial string.
+_PHONE_NUMBER = re.compile(r"\+?[0-9]{2,20}")
+_NUMBER_SEPARATORS = re.compile(r"(?<=[0-9+])[ -](?=[0-9])")
 # One DTMF key.
 _DTMF = re.compile(r"[0-9*#]")
 # SIP/PJSIP secrets go into pjsip.conf: no spaces, quotes, semicolons or newlines.
@@ -61,6 +66,21 @@ def sound(value: str, *, what: str = "sound") -> str:
             "and no file extension (e.g. custom/welcome)",
         )
     return value
+
+
+def phone_number(value: str, *, what: str = "phone number") -> str:
+    """A number to dial: '+' and 2 to 20 digits, as typed ('+31 20-123 4567' is fine);
+    returns it without the separators. Anything else is refused, never cleaned up:
+    a dial string must not guess what a caller meant."""
+    number = _NUMBER_SEPARATORS.sub("", value.strip(" "))
+    if not _PHONE_NUMBER.fullmatch(number):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise InvalidInput(
+            f"{what} {shown!r} is not valid",
+            hint="use digits 0-9, optionally a leading '+' and spaces or '-' between digits "
+            "(2 to 20 digits; no letters, '&', ',', '/', '(' or ';')",
+        )
+    return number
 
 
 def dtmf(value: str, *, what: str = "DTMF key") -> str:

@@ -129,6 +129,13 @@ class Offer:
     # Rung by the PBX from a reservation (Dial from the caller's dialplan), not by a
     # RingAgent: the caller's hangup ends the agent's leg by itself.
     fast: bool = False
+    # An agent-first call the agent asked for (click-to-dial): no queue, the agent's
+    # phone rings first, then the customer's; how that went, and the call's own timers.
+    direct: bool = False
+    customer_answered_at: float | None = None
+    not_reached: str | None = None  # busy, no_answer, unreachable
+    ring_timeout: float | None = None
+    wrap_up: float = 0.0
 
     @property
     def answered(self) -> bool:
@@ -276,6 +283,38 @@ class CallEnded:
 
 
 @dataclass(frozen=True)
+class DialRequested:
+    """An agent asks to call ``number`` (already validated and allowed by the admin's
+    outbound policy): their own phone rings first, the customer's once they answer."""
+
+    call_id: str
+    agent_id: str
+    number: str
+    dial: str  # how the PBX reaches the number (the admin's trunk, e.g. PJSIP/0201234@trunk)
+    at: float
+    ring_timeout: float  # for the agent's own phone
+    customer_timeout: float  # for the customer's
+    wrap_up: float = 0.0  # after the call, if the customer answered
+
+
+@dataclass(frozen=True)
+class CustomerAnswered:
+    """The customer of an agent-first call picked up: the call is connected."""
+
+    call_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class CustomerNotReached:
+    """The customer of an agent-first call did not pick up (busy, no_answer, unreachable)."""
+
+    call_id: str
+    reason: str
+    at: float
+
+
+@dataclass(frozen=True)
 class StatusRequested:
     """An agent (or a supervisor for them) asks for a status."""
 
@@ -324,6 +363,9 @@ Event = (
     | CallEnded
     | StatusRequested
     | ReservationTaken
+    | DialRequested
+    | CustomerAnswered
+    | CustomerNotReached
     | Tick
     | Resynced
 )
@@ -340,6 +382,29 @@ class RingAgent:
     call_id: str
     caller_channel: str
     timeout: float
+
+
+@dataclass(frozen=True)
+class CallAgentFirst:
+    """Ring the agent's phone; once they answer, the PBX dials ``number`` for them."""
+
+    offer_id: str  # also the agent's leg's unique id
+    call_id: str
+    agent_id: str
+    endpoint: str
+    number: str
+    dial: str
+    timeout: float
+    customer_timeout: float
+
+
+@dataclass(frozen=True)
+class DialRefused:
+    """An agent's call was not placed (``problem`` says why, for the agent)."""
+
+    call_id: str
+    agent_id: str
+    problem: str
 
 
 @dataclass(frozen=True)
@@ -437,12 +502,14 @@ class SendCallerAway:
 
 @dataclass(frozen=True)
 class InteractionStarted:
-    """Record: a caller entered a queue (``None``: a queue vcc does not know)."""
+    """Record: a caller entered a queue (``None``: a queue vcc does not know), or an
+    agent asked to call ``number`` (``queue`` None)."""
 
     call_id: str
     queue: str | None
     priority: int
     enqueued_at: float
+    number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -474,6 +541,8 @@ Command = (
     | OfferEnded
     | InteractionEnded
     | RingAgent
+    | CallAgentFirst
+    | DialRefused
     | ReserveAgent
     | ReleaseReservation
     | ReservationUsed
@@ -556,6 +625,16 @@ def _apply(
             state = _request_status(state, event, out)
         case ReservationTaken():
             state = _take(state, event, lifted, out)
+        case DialRequested():
+            state = _dial(state, event, out)
+        case CustomerAnswered():
+            offer = state.offer_for_call(event.call_id)
+            if offer is not None and offer.direct and offer.customer_answered_at is None:
+                state = _put_offer(state, replace(offer, customer_answered_at=event.at))
+        case CustomerNotReached():
+            offer = state.offer_for_call(event.call_id)
+            if offer is not None and offer.direct and offer.customer_answered_at is None:
+                state = _put_offer(state, replace(offer, not_reached=event.reason))
         case Tick():
             state = _tick(state, event.now, out)
         case Resynced():
@@ -762,6 +841,48 @@ def _adopt(
     return _answered(state, offer, event.at, out)
 
 
+def _put_offer(state: RouterState, offer: Offer) -> RouterState:
+    return replace(state, offers=_frozen({**state.offers, offer.offer_id: offer}))
+
+
+# Statuses an agent may call out from (and return to after the call, unless they ask
+# for another meanwhile). Not from Wrap-up, Break or Logged out: the agent changes
+# status first, as the console asks.
+DIAL_FROM = frozenset({Status.AVAILABLE, Status.WORKING_OFFLINE})
+
+
+def _dial(state: RouterState, event: DialRequested, out: list[Command]) -> RouterState:
+    """An agent-first call: ring the agent (busy for queue calls from now), record it."""
+    agent = state.agents.get(event.agent_id)
+    problem = (
+        "unknown-agent" if agent is None
+        else "on-a-call" if agent.offer_id is not None
+        else None if agent.status in DIAL_FROM
+        else f"status-{agent.status.value}"
+    )  # fmt: skip
+    if agent is None or problem is not None or state.offer_for_call(event.call_id):
+        out.append(DialRefused(event.call_id, event.agent_id, problem or "duplicate-call"))
+        return state
+    offer = Offer(
+        event.call_id, agent.id, event.call_id, "", event.at, direct=True,
+        ring_timeout=event.ring_timeout, wrap_up=event.wrap_up,
+    )  # fmt: skip
+    state = _put_offer(state, offer)
+    state = _update_agent(
+        state, agent, offer_id=offer.offer_id,
+        requested=agent.requested or StatusRequest(agent.status, agent.reason),
+        requested_by=agent.requested_by or SYSTEM,
+    )  # fmt: skip
+    out.append(InteractionStarted(event.call_id, None, 0, event.at, number=event.number))
+    out.append(
+        CallAgentFirst(
+            offer.offer_id, event.call_id, agent.id, agent.endpoint, event.number, event.dial,
+            event.ring_timeout, event.customer_timeout,
+        )
+    )  # fmt: skip
+    return state
+
+
 def _drop_offer(state: RouterState, offer: Offer) -> RouterState:
     offers = {k: v for k, v in state.offers.items() if k != offer.offer_id}
     state = replace(state, offers=_frozen(offers))
@@ -775,6 +896,12 @@ def _offer_failed(
     """The agent did not take the caller: free the agent, don't re-offer them this caller."""
     out.append(OfferEnded(offer.offer_id, "cancelled" if offer.cancelled else result, at))
     state = _drop_offer(state, offer)
+    if offer.direct:  # their own call: no missed offer; the call never was
+        out.append(InteractionEnded(offer.call_id, "cancelled", at))
+        agent = state.agents[offer.agent_id]
+        if agent.requested is not None:
+            return _after_interaction(state, agent, at, out)
+        return state
     state = replace(
         state,
         waiting=tuple(
@@ -799,6 +926,18 @@ def _offer_failed(
 def _call_ended(
     state: RouterState, offer: Offer, at: float, out: list[Command], *, lost: bool = False
 ) -> RouterState:
+    if offer.direct:
+        connected = offer.customer_answered_at is not None
+        outcome = "lost" if lost else "answered" if connected else offer.not_reached or "cancelled"
+        out.append(InteractionEnded(offer.call_id, outcome, at))
+        state = _drop_offer(state, offer)
+        agent = state.agents[offer.agent_id]
+        if connected and offer.wrap_up > 0:
+            return _set_status(
+                state, agent, Status.WRAP_UP, None, at, SYSTEM, out,
+                wrap_up_until=at + offer.wrap_up,
+            )  # fmt: skip
+        return _after_interaction(state, agent, at, out)
     if offer.call_id:  # an adopted leg may not say which caller it was for
         out.append(InteractionEnded(offer.call_id, "lost" if lost else "answered", at))
     state = _drop_offer(state, offer)
@@ -825,7 +964,13 @@ def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
         ):
             state = _after_interaction(state, agent, now, out)
     for offer in list(state.offers.values()):
-        timeout = state.queues[offer.queue].ring_timeout if offer.queue in state.queues else 0
+        timeout = (
+            offer.ring_timeout
+            if offer.ring_timeout is not None
+            else state.queues[offer.queue].ring_timeout
+            if offer.queue in state.queues
+            else 0
+        )
         if not offer.answered and now - offer.offered_at > timeout + OFFER_GRACE:
             out.append(StopRinging(offer.offer_id))
             state = _offer_failed(state, offer, now, out, "no_answer")

@@ -17,6 +17,7 @@ from vcc.pbx.events import (
     ChannelState,
     ChannelStateChanged,
     ContactChanged,
+    DialEnded,
     DialStarted,
     HoldMusicStarted,
     HoldMusicStopped,
@@ -84,6 +85,8 @@ def _user_event(m: Headers) -> PbxEvent | None:
         return CallerHearsMusic(_at(m), m["CallerUniqueid"])
     if m["UserEvent"] == "VccReservedFailed":
         return _reserved_dial_failed(m)
+    if m["UserEvent"] == "VccDialFailed":  # the channel's own Dial: no callee leg
+        return DialEnded(_at(m), m["Channel"], m["Uniqueid"], "", "", m["DialStatus"])
     return None
 
 
@@ -176,6 +179,9 @@ PARSERS: dict[str, Callable[[Headers], PbxEvent | None]] = {
     "MusicOnHoldStop": lambda m: HoldMusicStopped(_at(m), m["Channel"], m["Uniqueid"]),
     "ContactStatus": _contact,
     "DialBegin": _dial_begin,
+    "DialEnd": lambda m: DialEnded(
+        _at(m), m["Channel"], m["Uniqueid"], m["DestChannel"], m["DestUniqueid"], m["DialStatus"]
+    ),
 }
 
 

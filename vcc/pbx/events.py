@@ -113,6 +113,18 @@ class DialStarted(PbxEvent):
 
 
 @dataclass(frozen=True)
+class DialEnded(PbxEvent):
+    """A channel's Dial stopped ringing another (``DialEnd``): ``status`` is Dial's
+    DIALSTATUS for it — ANSWER when it picked up, else BUSY, NOANSWER, CHANUNAVAIL …"""
+
+    caller_channel: str
+    caller_uniqueid: str
+    channel: str
+    uniqueid: str
+    status: str
+
+
+@dataclass(frozen=True)
 class ReservedDialFailed(PbxEvent):
     """The reserved agent did not answer; the caller goes on waiting (``status`` is
     Dial's DIALSTATUS: NOANSWER, BUSY, CHANUNAVAIL, CONGESTION …)."""

@@ -1,0 +1,168 @@
+"""Agent-first calls an agent asks for (click-to-dial) in the pure router, and the
+outbound policy that guards which numbers they may call."""
+
+from __future__ import annotations
+
+import pytest
+
+from vcc import validate
+from vcc.core.agents import Status
+from vcc.core.outbound import NotAllowed, OutboundPolicy
+from vcc.core.queues import QueueConfig
+from vcc.core.routing import (
+    Agent,
+    AgentAnswered,
+    CallAgentFirst,
+    CallEnded,
+    CallerArrived,
+    Command,
+    CustomerAnswered,
+    CustomerNotReached,
+    DialRefused,
+    DialRequested,
+    Event,
+    InteractionEnded,
+    InteractionStarted,
+    OfferFailed,
+    RingAgent,
+    RouterState,
+    StatusChanged,
+    handle,
+)
+from vcc.errors import ConfigError, InvalidInput
+
+
+def router(status: Status = Status.AVAILABLE) -> RouterState:
+    return RouterState.create(
+        [Agent("a1", "PJSIP/1001", {"support": 0}, status=status)], [QueueConfig("support")]
+    )
+
+
+def dial(call_id: str = "out-1", at: float = 10.0, wrap_up: float = 0.0) -> DialRequested:
+    return DialRequested(call_id, "a1", "0201234567", "PJSIP/0201234567@trunk", at, 20.0, 45.0,
+                         wrap_up)  # fmt: skip
+
+
+def run(state: RouterState, *events: Event) -> tuple[RouterState, list[Command]]:
+    out: list[Command] = []
+    for event in events:
+        state, commands = handle(state, event)
+        out += commands
+    return state, out
+
+
+def test_the_agents_phone_is_rung_first_with_the_number_to_dial_after() -> None:
+    state, out = run(router(), dial())
+
+    assert (
+        CallAgentFirst(
+            "out-1", "out-1", "a1", "PJSIP/1001", "0201234567", "PJSIP/0201234567@trunk", 20.0, 45.0
+        )
+        in out
+    )
+    assert InteractionStarted("out-1", None, 0, 10.0, number="0201234567") in out
+    assert state.agents["a1"].offer_id == "out-1"
+
+
+def test_an_agent_on_their_own_call_gets_no_queue_call() -> None:
+    state, out = run(router(), dial(), CallerArrived("c1", "PJSIP/2001-1", "support", 11.0))
+
+    assert not [c for c in out if isinstance(c, RingAgent)]
+    assert state.waiting[0].call_id == "c1"
+
+
+@pytest.mark.parametrize(
+    ("status", "problem"),
+    [(Status.BREAK, "status-break"), (Status.WRAP_UP, "status-wrap_up"),
+     (Status.LOGGED_OUT, "status-logged_out")],
+)  # fmt: skip
+def test_agents_who_cannot_call_now_are_refused(status: Status, problem: str) -> None:
+    state, out = run(router(status), dial())
+
+    assert out == [DialRefused("out-1", "a1", problem)]
+    assert state.agents["a1"].offer_id is None
+
+
+def test_a_second_call_while_on_one_is_refused() -> None:
+    _, out = run(router(), dial("out-1"), dial("out-2"))
+
+    assert DialRefused("out-2", "a1", "on-a-call") in out
+
+
+def test_connected_call_ends_answered_then_wrap_up_from_the_policy() -> None:
+    state, out = run(
+        router(), dial(wrap_up=30.0), AgentAnswered("out-1", 11.0),
+        CustomerAnswered("out-1", 14.0), CallEnded("out-1", 74.0),
+    )  # fmt: skip
+
+    assert InteractionEnded("out-1", "answered", 74.0) in out
+    assert state.agents["a1"].status is Status.WRAP_UP
+    assert state.agents["a1"].wrap_up_until == 104.0
+
+
+@pytest.mark.parametrize("reason", ["busy", "no_answer", "unreachable"])
+def test_a_customer_not_reached_ends_with_why_and_no_wrap_up(reason: str) -> None:
+    state, out = run(
+        router(), dial(wrap_up=30.0), AgentAnswered("out-1", 11.0),
+        CustomerNotReached("out-1", reason, 15.0), CallEnded("out-1", 18.0),
+    )  # fmt: skip
+
+    assert InteractionEnded("out-1", reason, 18.0) in out
+    assert state.agents["a1"].status is Status.AVAILABLE
+    assert state.agents["a1"].offer_id is None
+
+
+def test_the_agent_not_answering_their_own_call_is_no_missed_offer() -> None:
+    state, out = run(router(), dial(), OfferFailed("out-1", "no-answer", 30.0))
+
+    assert InteractionEnded("out-1", "cancelled", 30.0) in out
+    assert state.agents["a1"].missed_offers == 0
+    assert state.agents["a1"].offer_id is None
+
+
+def test_working_offline_agent_returns_to_working_offline() -> None:
+    state, out = run(
+        router(Status.WORKING_OFFLINE), dial(), AgentAnswered("out-1", 11.0),
+        CustomerAnswered("out-1", 12.0), CallEnded("out-1", 20.0),
+    )  # fmt: skip
+
+    statuses = [c.status for c in out if isinstance(c, StatusChanged)]
+    assert statuses == [Status.BUSY, Status.WORKING_OFFLINE]
+    assert state.agents["a1"].status is Status.WORKING_OFFLINE
+
+
+@pytest.mark.parametrize(
+    "typed", ["12&3", "1,2", "1/2", "(12)", "12;3", "12\n", "１２３", "٣٣٣", "9" * 21, "+", ""]
+)
+def test_only_plain_numbers_pass(typed: str) -> None:
+    with pytest.raises(InvalidInput):
+        validate.phone_number(typed)
+
+
+def test_spaces_and_dashes_between_digits_are_dropped() -> None:
+    assert validate.phone_number(" +31 20-123 4567 ") == "+31201234567"
+
+
+def test_the_outbound_policy_allows_only_its_patterns() -> None:
+    policy = OutboundPolicy.create("PJSIP/{number}@trunk", [r"0[1-7][0-9]{8}"])
+
+    assert policy.check("020 123 4567") == "0201234567"
+    assert policy.dial_string("0201234567") == "PJSIP/0201234567@trunk"
+    with pytest.raises(NotAllowed):
+        policy.check("0900123456")  # premium rate
+    with pytest.raises(NotAllowed):
+        OutboundPolicy.create("PJSIP/{number}", []).check("0201234567")  # none allowed
+
+
+@pytest.mark.parametrize(
+    "dial", ["PJSIP/trunk", "PJSIP/{number}&PJSIP/9", "PJSIP/{number},1", "{number}",
+             "PJSIP/{number}{number}", "PJSIP/{x}{number}"],
+)  # fmt: skip
+def test_a_trunk_dial_string_that_could_do_more_is_a_config_error(dial: str) -> None:
+    with pytest.raises(ConfigError):
+        OutboundPolicy.create(dial, [r"[0-9]+"])
+
+
+def test_a_broken_pattern_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="regular expression"):
+        OutboundPolicy.create("PJSIP/{number}", ["(unclosed"])
