@@ -11,15 +11,16 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from typing import NoReturn
 
 from vcc.core import routing
 from vcc.core.outbound import NotAllowed, OutboundPolicy
 from vcc.engine import Engine
-from vcc.errors import Conflict, NotFound
+from vcc.errors import Conflict, InvalidInput, NotFound
 
 AGENT_RING_TIMEOUT = 20.0  # the agent's own phone, before the customer's is dialled
 
-# Why the router refused an agent's call → what the agent reads.
+# Why the router refused an agent's call or transfer → what the agent reads.
 _REFUSALS = {
     "on-a-call": "is already on a call or being rung",
     "duplicate-call": "already has this call",
@@ -27,6 +28,17 @@ _REFUSALS = {
     "status-wrap_up": "is in Wrap-up: end it first",
     "status-logged_out": "is logged out",
     "status-busy": "is busy",
+    "not-on-this-call": "has no connected caller to transfer",
+    "unknown-queue": "cannot transfer to a queue that does not exist",
+    "unknown-agent": "cannot transfer to an agent who does not exist",
+    "same-agent": "cannot transfer a call to themselves",
+    "target-busy": "cannot transfer: the other agent is busy",
+    "target-wrap_up": "cannot transfer: the other agent is in Wrap-up",
+    "target-break": "cannot transfer: the other agent is on Break",
+    "target-logged_out": "cannot transfer: the other agent is logged out",
+    "target-available": "cannot transfer: the other agent is being rung",
+    "target-working_offline": "cannot transfer: the other agent is being rung",
+    "one-target": "must name exactly one transfer target",
 }
 
 
@@ -70,11 +82,54 @@ class CallControl:
             )
         )
         refused = next((c for c in commands if isinstance(c, routing.DialRefused)), None)
-        if refused is None:
-            return call_id
-        if refused.problem == "unknown-agent":
+        if refused is not None and refused.problem == "unknown-agent":
             raise NotFound(f"agent {agent_id!r} does not exist")
-        raise Conflict(
-            f"agent {agent_id} {_REFUSALS.get(refused.problem, refused.problem)}",
-            hint="try again when the agent is Available or Working offline",
+        if refused is not None:
+            _refuse(agent_id, refused.problem, "try again when Available or Working offline")
+        return call_id
+
+    async def transfer(
+        self,
+        agent_id: str,
+        *,
+        to_queue: str | None = None,
+        to_agent: str | None = None,
+        to_number: str | None = None,
+        keep_wait: bool = True,
+    ) -> None:
+        """Blind transfer of the agent's connected caller to one target; the agent goes
+        to wrap-up. ``keep_wait``: a caller sent to a queue keeps their waiting time."""
+        if [to_queue, to_agent, to_number].count(None) != 2:
+            raise InvalidInput("name exactly one of to_queue, to_agent, to_number")
+        dial = None
+        if to_number is not None:
+            if self.outbound is None:
+                raise NotAllowed("transfers to numbers need the outbound policy set up")
+            dial = self.outbound.dial_string(self.outbound.check(to_number))
+        agent = self.engine.state.agents.get(agent_id)
+        if agent is None:
+            raise NotFound(f"agent {agent_id!r} does not exist")
+        offer = self.engine.state.offers.get(agent.offer_id or "")
+        channel = self.engine.channel_names.get(offer.call_id) if offer is not None else None
+        if offer is None or channel is None:
+            _refuse(agent_id, "not-on-this-call", "transfer during a connected call")
+        commands = await self.engine.ask(
+            routing.TransferRequested(
+                call_id=offer.call_id,
+                agent_id=agent_id,
+                channel=channel,
+                at=self.clock(),
+                to_queue=to_queue,
+                keep_wait=keep_wait,
+                to_agent=to_agent,
+                dial=dial,
+                ring_timeout=self.outbound.ring_timeout if self.outbound else 45.0,
+            )
         )
+        refused = next((c for c in commands if isinstance(c, routing.TransferRefused)), None)
+        if refused is not None:
+            _refuse(agent_id, refused.problem, "pick another target")
+
+
+def _refuse(agent_id: str, problem: str, hint: str) -> NoReturn:
+    raise Conflict(f"agent {agent_id} {_REFUSALS.get(problem, problem)}", hint=hint)

@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 
 CONNECT_CONTEXT = "vcc-connect"
 OUTBOUND_CONTEXT = "vcc-outbound"
+ENQUEUE_CONTEXT = "vcc-enqueue"
+HOLD_CONTEXT = "vcc-hold"
+TRANSFER_OUT_CONTEXT = "vcc-transfer-out"
 WAIT_CONTEXT = "vcc-wait"
 AWAY_CONTEXT = "vcc-away"
 ANNOUNCE_CONTEXT = "vcc-announce"
@@ -238,6 +241,19 @@ class Engine:
                             },
                         )
                     )
+                case routing.SendToQueue():
+                    await self.driver.set_variable(command.channel, "VCC_QUEUE", command.queue)
+                    if not command.keep_wait:  # vcc-enqueue stamps the time anew
+                        await self.driver.set_variable(command.channel, "VCC_ENQUEUED", "")
+                    await self.driver.redirect(command.channel, ENQUEUE_CONTEXT)
+                case routing.HoldCaller():
+                    await self.driver.redirect(command.channel, HOLD_CONTEXT)
+                case routing.SendToNumber():
+                    await self.driver.set_variable(command.channel, "VCC_DIAL", command.dial)
+                    await self.driver.set_variable(
+                        command.channel, "VCC_RING", f"{command.timeout:.0f}"
+                    )
+                    await self.driver.redirect(command.channel, TRANSFER_OUT_CONTEXT)
                 case routing.StopRinging():
                     name = self.channel_names.get(command.offer_id) or self.leg_names.get(
                         command.offer_id

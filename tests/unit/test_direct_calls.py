@@ -21,12 +21,17 @@ from vcc.core.routing import (
     DialRefused,
     DialRequested,
     Event,
+    HoldCaller,
     InteractionEnded,
     InteractionStarted,
     OfferFailed,
     RingAgent,
     RouterState,
+    SendToNumber,
+    SendToQueue,
     StatusChanged,
+    TransferRefused,
+    TransferRequested,
     handle,
 )
 from vcc.errors import ConfigError, InvalidInput
@@ -166,3 +171,63 @@ def test_a_trunk_dial_string_that_could_do_more_is_a_config_error(dial: str) -> 
 def test_a_broken_pattern_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="regular expression"):
         OutboundPolicy.create("PJSIP/{number}", ["(unclosed"])
+
+
+# -- blind transfer ------------------------------------------------------------------------
+def on_call(target_status: Status = Status.AVAILABLE) -> RouterState:
+    """a1 (support, 30 s wrap-up) is connected to caller c1; a2 serves sales."""
+    state = RouterState.create(
+        [
+            Agent("a1", "PJSIP/1001", {"support": 0}, status=Status.AVAILABLE),
+            Agent("a2", "PJSIP/1002", {"sales": 0}, status=target_status),
+        ],
+        [QueueConfig("support", wrap_up=30.0, ring_timeout=5.0), QueueConfig("sales")],
+    )
+    state, out = run(state, CallerArrived("c1", "PJSIP/2001-1", "support", 1.0))
+    (ring,) = [c for c in out if isinstance(c, RingAgent)]
+    state, _ = run(state, AgentAnswered(ring.offer_id, 2.0))
+    return state
+
+
+def transfer(**target: object) -> TransferRequested:
+    return TransferRequested("c1", "a1", "PJSIP/2001-1", 10.0, **target)  # type: ignore[arg-type]
+
+
+def test_to_a_queue_the_caller_is_sent_there_and_the_agent_wraps_up() -> None:
+    state, out = run(on_call(), transfer(to_queue="sales", keep_wait=False))
+
+    assert SendToQueue("c1", "PJSIP/2001-1", "sales", False) in out
+    assert InteractionEnded("c1", "transferred", 10.0) in out
+    assert state.agents["a1"].status is Status.WRAP_UP
+    assert state.agents["a1"].offer_id is None
+
+
+def test_to_an_agent_working_offline_the_caller_holds_while_they_ring() -> None:
+    state, out = run(on_call(Status.WORKING_OFFLINE), transfer(to_agent="a2"))
+
+    assert HoldCaller("c1", "PJSIP/2001-1") in out
+    (ring,) = [c for c in out if isinstance(c, RingAgent)]
+    assert (ring.agent_id, ring.caller_channel) == ("a2", "PJSIP/2001-1")
+    state, out = run(state, OfferFailed(ring.offer_id, "no-answer", 16.0))
+    assert SendToQueue("c1", "PJSIP/2001-1", "support", True) in out  # back, place kept
+
+
+@pytest.mark.parametrize(
+    ("target", "problem"),
+    [({"to_agent": "a2"}, "target-break"), ({"to_queue": "nope"}, "unknown-queue"),
+     ({"to_agent": "a1"}, "same-agent"), ({}, "one-target"),
+     ({"to_queue": "sales", "to_agent": "a2"}, "one-target")],
+)  # fmt: skip
+def test_transfers_that_cannot_be_are_refused_and_the_call_goes_on(
+    target: dict[str, object], problem: str
+) -> None:
+    state, out = run(on_call(Status.BREAK), transfer(**target))
+
+    assert out == [TransferRefused("c1", "a1", problem)]
+    assert state.agents["a1"].status is Status.BUSY
+
+
+def test_a_number_is_dialled_for_the_caller() -> None:
+    _, out = run(on_call(), transfer(dial="PJSIP/2002", ring_timeout=30.0))
+
+    assert SendToNumber("c1", "PJSIP/2001-1", "PJSIP/2002", 30.0) in out

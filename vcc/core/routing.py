@@ -136,6 +136,9 @@ class Offer:
     not_reached: str | None = None  # busy, no_answer, unreachable
     ring_timeout: float | None = None
     wrap_up: float = 0.0
+    # A blind transfer to this agent: the caller's channel, to send them back to their
+    # queue if the agent does not answer.
+    transferred_channel: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -315,6 +318,24 @@ class CustomerNotReached:
 
 
 @dataclass(frozen=True)
+class TransferRequested:
+    """An agent hands their connected caller on, blind: to a queue (``keep_wait``: the
+    caller keeps their place in time, else waits anew), to an agent (Available or
+    Working offline), or to a number (validated and allowed, ``dial`` built from it).
+    ``channel``: the caller's channel, as the PBX names it."""
+
+    call_id: str
+    agent_id: str
+    channel: str
+    at: float
+    to_queue: str | None = None
+    keep_wait: bool = True
+    to_agent: str | None = None
+    dial: str | None = None
+    ring_timeout: float = 45.0  # for a number
+
+
+@dataclass(frozen=True)
 class StatusRequested:
     """An agent (or a supervisor for them) asks for a status."""
 
@@ -364,6 +385,7 @@ Event = (
     | StatusRequested
     | ReservationTaken
     | DialRequested
+    | TransferRequested
     | CustomerAnswered
     | CustomerNotReached
     | Tick
@@ -405,6 +427,41 @@ class DialRefused:
     call_id: str
     agent_id: str
     problem: str
+
+
+@dataclass(frozen=True)
+class TransferRefused:
+    call_id: str
+    agent_id: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class SendToQueue:
+    """Take the caller out of their call into ``queue``'s entry (a transferred caller)."""
+
+    call_id: str
+    channel: str
+    queue: str
+    keep_wait: bool
+
+
+@dataclass(frozen=True)
+class HoldCaller:
+    """Take the caller out of their call to music, waiting for ``RingAgent`` of theirs."""
+
+    call_id: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class SendToNumber:
+    """Take the caller out of their call and dial ``dial`` for them (the trunk)."""
+
+    call_id: str
+    channel: str
+    dial: str
+    timeout: float
 
 
 @dataclass(frozen=True)
@@ -543,6 +600,10 @@ Command = (
     | RingAgent
     | CallAgentFirst
     | DialRefused
+    | TransferRefused
+    | SendToQueue
+    | HoldCaller
+    | SendToNumber
     | ReserveAgent
     | ReleaseReservation
     | ReservationUsed
@@ -627,6 +688,8 @@ def _apply(
             state = _take(state, event, lifted, out)
         case DialRequested():
             state = _dial(state, event, out)
+        case TransferRequested():
+            state = _transfer(state, event, out)
         case CustomerAnswered():
             offer = state.offer_for_call(event.call_id)
             if offer is not None and offer.direct and offer.customer_answered_at is None:
@@ -883,6 +946,62 @@ def _dial(state: RouterState, event: DialRequested, out: list[Command]) -> Route
     return state
 
 
+def _transfer(state: RouterState, event: TransferRequested, out: list[Command]) -> RouterState:
+    """Blind transfer: the caller goes on to the target, the agent to wrap-up."""
+    agent = state.agents.get(event.agent_id)
+    offer = state.offers.get(agent.offer_id or "") if agent is not None else None
+    target = state.agents.get(event.to_agent or "")
+    problem = (
+        "one-target" if [event.to_queue, event.to_agent, event.dial].count(None) != 2
+        else "not-on-this-call" if offer is None or offer.call_id != event.call_id
+        or not offer.answered or offer.direct
+        else "unknown-queue" if event.to_queue is not None and event.to_queue not in state.queues
+        else "unknown-agent" if event.to_agent is not None and target is None
+        else "same-agent" if target is not None and target.id == event.agent_id
+        else f"target-{target.status.value}" if target is not None and (
+            not target.status.takes_direct_calls or target.offer_id is not None)
+        else None
+    )  # fmt: skip
+    if problem is not None or offer is None or agent is None:
+        out.append(TransferRefused(event.call_id, event.agent_id, problem or "not-on-this-call"))
+        return state
+    queue = state.queues.get(offer.queue)
+    state = _drop_offer(state, offer)
+    out.append(InteractionEnded(event.call_id, "transferred", event.at))
+    if queue is not None and queue.wrap_up > 0:
+        state = _set_status(
+            state, state.agents[agent.id], Status.WRAP_UP, None, event.at, SYSTEM, out,
+            wrap_up_until=event.at + queue.wrap_up,
+        )  # fmt: skip
+    else:
+        state = _after_interaction(state, state.agents[agent.id], event.at, out)
+    if event.to_queue is not None:
+        out.append(SendToQueue(event.call_id, event.channel, event.to_queue, event.keep_wait))
+    elif target is not None:
+        # The caller hears music while the target agent's phone rings, agent first as
+        # ever; the target returns to their own status after the call.
+        out.append(HoldCaller(event.call_id, event.channel))
+        transfer = Offer(
+            f"{state.id_prefix}-{state.next_seq}", target.id, event.call_id, offer.queue,
+            event.at, transferred_channel=event.channel,
+        )  # fmt: skip
+        state = replace(state, next_seq=state.next_seq + 1)
+        state = _put_offer(state, transfer)
+        state = _update_agent(
+            state, target, offer_id=transfer.offer_id,
+            requested=target.requested or StatusRequest(target.status, target.reason),
+            requested_by=target.requested_by or SYSTEM,
+        )  # fmt: skip
+        ring = queue.ring_timeout if queue is not None else 20.0
+        out.append(
+            RingAgent(transfer.offer_id, target.id, target.endpoint, event.call_id,
+                      event.channel, ring)
+        )  # fmt: skip
+    elif event.dial is not None:
+        out.append(SendToNumber(event.call_id, event.channel, event.dial, event.ring_timeout))
+    return state
+
+
 def _drop_offer(state: RouterState, offer: Offer) -> RouterState:
     offers = {k: v for k, v in state.offers.items() if k != offer.offer_id}
     state = replace(state, offers=_frozen(offers))
@@ -896,6 +1015,9 @@ def _offer_failed(
     """The agent did not take the caller: free the agent, don't re-offer them this caller."""
     out.append(OfferEnded(offer.offer_id, "cancelled" if offer.cancelled else result, at))
     state = _drop_offer(state, offer)
+    if offer.transferred_channel and not offer.cancelled and offer.queue in state.queues:
+        # a blind transfer nobody took: back to the queue, with the time already waited
+        out.append(SendToQueue(offer.call_id, offer.transferred_channel, offer.queue, True))
     if offer.direct:  # their own call: no missed offer; the call never was
         out.append(InteractionEnded(offer.call_id, "cancelled", at))
         agent = state.agents[offer.agent_id]
