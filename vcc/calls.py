@@ -28,7 +28,7 @@ _REFUSALS = {
     "status-wrap_up": "is in Wrap-up: end it first",
     "status-logged_out": "is logged out",
     "status-busy": "is busy",
-    "not-on-this-call": "has no connected caller to transfer",
+    "not-on-this-call": "has no connected caller for that",
     "unknown-queue": "cannot transfer to a queue that does not exist",
     "unknown-agent": "cannot transfer to an agent who does not exist",
     "same-agent": "cannot transfer a call to themselves",
@@ -87,6 +87,19 @@ class CallControl:
         if refused is not None:
             _refuse(agent_id, refused.problem, "try again when Available or Working offline")
         return call_id
+
+    async def hold(self, agent_id: str) -> None:
+        """The agent's connected caller hears music, the agent silence, until resumed."""
+        await self._hold(agent_id, hold=True)
+
+    async def resume(self, agent_id: str) -> None:
+        """Take the caller on hold back: the two talk again."""
+        await self._hold(agent_id, hold=False)
+
+    async def _hold(self, agent_id: str, *, hold: bool) -> None:
+        commands = await self.engine.ask(routing.HoldRequested(agent_id, hold, self.clock()))
+        if any(isinstance(c, routing.HoldRefused) for c in commands):
+            _refuse(agent_id, "not-on-this-call", "hold works during a connected queue call")
 
     async def transfer(
         self,

@@ -46,6 +46,7 @@ CONNECT_CONTEXT = "vcc-connect"
 OUTBOUND_CONTEXT = "vcc-outbound"
 ENQUEUE_CONTEXT = "vcc-enqueue"
 HOLD_CONTEXT = "vcc-hold"
+AGENT_HOLD_CONTEXT = "vcc-agent-hold"
 TRANSFER_OUT_CONTEXT = "vcc-transfer-out"
 WAIT_CONTEXT = "vcc-wait"
 AWAY_CONTEXT = "vcc-away"
@@ -246,6 +247,12 @@ class Engine:
                     if not command.keep_wait:  # vcc-enqueue stamps the time anew
                         await self.driver.set_variable(command.channel, "VCC_ENQUEUED", "")
                     await self.driver.redirect(command.channel, ENQUEUE_CONTEXT)
+                case routing.HoldCall():
+                    await self._hold(command)
+                case routing.HangUpCaller():
+                    caller = self.channel_names.get(command.call_id)
+                    if caller is not None:
+                        await self.driver.hangup(caller)
                 case routing.HoldCaller():
                     await self.driver.redirect(command.channel, HOLD_CONTEXT)
                 case routing.SendToNumber():
@@ -382,6 +389,20 @@ class Engine:
             case PbxResynced():
                 return self._reconcile(event)
         return []
+
+    async def _hold(self, command: routing.HoldCall) -> None:
+        """Both legs move at once (one Redirect), so neither is hung up when the other
+        leaves their bridge; taking the call back bridges them again in vcc-connect."""
+        caller = self.channel_names.get(command.call_id)
+        agent = self.channel_names.get(command.offer_id) or self.leg_names.get(command.offer_id)
+        if caller is None or agent is None:
+            log.warning("hold: the legs of %s are not known", command.call_id)
+            return
+        if command.hold:
+            await self.driver.redirect(caller, HOLD_CONTEXT, extra=(agent, AGENT_HOLD_CONTEXT))
+        else:
+            await self.driver.set_variable(agent, "VCC_CALLER", caller)
+            await self.driver.redirect(agent, CONNECT_CONTEXT)
 
     def _reservation_taken(self, event: CallerTookReservation) -> routing.ReservationTaken:
         return routing.ReservationTaken(

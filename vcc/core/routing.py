@@ -139,6 +139,7 @@ class Offer:
     # A blind transfer to this agent: the caller's channel, to send them back to their
     # queue if the agent does not answer.
     transferred_channel: str | None = None
+    on_hold: bool = False  # the caller hears music, the agent silence
 
     @property
     def answered(self) -> bool:
@@ -336,6 +337,15 @@ class TransferRequested:
 
 
 @dataclass(frozen=True)
+class HoldRequested:
+    """The agent puts their connected caller on hold (``hold``) or takes them back."""
+
+    agent_id: str
+    hold: bool
+    at: float
+
+
+@dataclass(frozen=True)
 class StatusRequested:
     """An agent (or a supervisor for them) asks for a status."""
 
@@ -386,6 +396,7 @@ Event = (
     | ReservationTaken
     | DialRequested
     | TransferRequested
+    | HoldRequested
     | CustomerAnswered
     | CustomerNotReached
     | Tick
@@ -427,6 +438,28 @@ class DialRefused:
     call_id: str
     agent_id: str
     problem: str
+
+
+@dataclass(frozen=True)
+class HoldCall:
+    """Put the call on hold (``hold``: caller to music, agent to silence) or back."""
+
+    offer_id: str
+    call_id: str
+    hold: bool
+
+
+@dataclass(frozen=True)
+class HoldRefused:
+    agent_id: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class HangUpCaller:
+    """End the caller's side: their agent left while they were on hold."""
+
+    call_id: str
 
 
 @dataclass(frozen=True)
@@ -601,6 +634,9 @@ Command = (
     | CallAgentFirst
     | DialRefused
     | TransferRefused
+    | HoldCall
+    | HoldRefused
+    | HangUpCaller
     | SendToQueue
     | HoldCaller
     | SendToNumber
@@ -656,6 +692,8 @@ def _apply(
                 state = replace(state, offers=_frozen(offers))
                 if not offer.fast:  # a Dial from the caller's dialplan ends with the caller
                     out.append(StopRinging(offer.offer_id))
+            elif offer is not None and offer.on_hold:  # the agent waits in silence: end it
+                out.append(StopRinging(offer.offer_id))
         case CallerBackToMusic():
             state = replace(
                 state,
@@ -690,6 +728,8 @@ def _apply(
             state = _dial(state, event, out)
         case TransferRequested():
             state = _transfer(state, event, out)
+        case HoldRequested():
+            state = _hold(state, event, out)
         case CustomerAnswered():
             offer = state.offer_for_call(event.call_id)
             if offer is not None and offer.direct and offer.customer_answered_at is None:
@@ -946,6 +986,18 @@ def _dial(state: RouterState, event: DialRequested, out: list[Command]) -> Route
     return state
 
 
+def _hold(state: RouterState, event: HoldRequested, out: list[Command]) -> RouterState:
+    agent = state.agents.get(event.agent_id)
+    offer = state.offers.get(agent.offer_id or "") if agent is not None else None
+    if offer is None or not offer.answered or offer.direct:
+        out.append(HoldRefused(event.agent_id, "not-on-a-call"))
+        return state
+    if offer.on_hold == event.hold:
+        return state  # already so: nothing to do
+    out.append(HoldCall(offer.offer_id, offer.call_id, event.hold))
+    return _put_offer(state, replace(offer, on_hold=event.hold))
+
+
 def _transfer(state: RouterState, event: TransferRequested, out: list[Command]) -> RouterState:
     """Blind transfer: the caller goes on to the target, the agent to wrap-up."""
     agent = state.agents.get(event.agent_id)
@@ -1060,6 +1112,8 @@ def _call_ended(
                 wrap_up_until=at + offer.wrap_up,
             )  # fmt: skip
         return _after_interaction(state, agent, at, out)
+    if offer.on_hold:  # the agent hung up on a caller on hold: the call is over
+        out.append(HangUpCaller(offer.call_id))
     if offer.call_id:  # an adopted leg may not say which caller it was for
         out.append(InteractionEnded(offer.call_id, "lost" if lost else "answered", at))
     state = _drop_offer(state, offer)

@@ -349,11 +349,15 @@ class AsteriskDriver:
         snapshot = await self.snapshot()
         return snapshot.channel(channel_id) is not None
 
-    async def redirect(self, channel: str, context: str) -> None:
-        await self._call(
-            {"Action": "Redirect", "Channel": channel, "Context": context, "Exten": "s",
-             "Priority": "1"}
-        )  # fmt: skip
+    async def redirect(
+        self, channel: str, context: str, *, extra: tuple[str, str] | None = None
+    ) -> None:
+        action = {"Action": "Redirect", "Channel": channel, "Context": context, "Exten": "s",
+                  "Priority": "1"}  # fmt: skip
+        if extra is not None:
+            action |= {"ExtraChannel": extra[0], "ExtraContext": extra[1], "ExtraExten": "s",
+                       "ExtraPriority": "1"}  # fmt: skip
+        await self._call(action)
 
     async def hangup(self, channel: str) -> None:
         await self._call({"Action": "Hangup", "Channel": channel})

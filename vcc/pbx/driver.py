@@ -43,8 +43,12 @@ class PbxDriver(Protocol):
     async def release(self, queue: str, offer_id: str) -> None:
         """Withdraw the queue's reservation ``offer_id`` ('': whichever it holds)."""
 
-    async def redirect(self, channel: str, context: str) -> None:
-        """Send a channel to ``context``, extension ``s``, priority 1."""
+    async def redirect(
+        self, channel: str, context: str, *, extra: tuple[str, str] | None = None
+    ) -> None:
+        """Send a channel to ``context``, extension ``s``, priority 1; with ``extra``
+        (channel, context), a second one at the same moment (both legs of one call,
+        so neither is hung up when the other leaves)."""
 
     async def set_variable(self, channel: str, name: str, value: str) -> None: ...
 
