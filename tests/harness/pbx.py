@@ -4,6 +4,7 @@ an AMI monitor that records every event, and controllers started per test."""
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import sys
 from collections.abc import AsyncIterator, Iterable
@@ -116,7 +117,21 @@ class PbxHarness:
 
     @classmethod
     def for_tests(cls) -> PbxHarness:
-        return cls(load_settings().with_changes(instance="test", ports=TEST_PORTS))
+        """The tests' PBX. ``VCC_TEST_SLOT=1`` or ``2`` moves it to its own instance and
+        ports (3,000 up per slot), so two test runs can share a machine."""
+        slot = int(os.environ.get("VCC_TEST_SLOT", "0") or 0)
+        if slot not in (0, 1, 2):
+            raise ValueError("VCC_TEST_SLOT must be 0, 1 or 2")
+        shift = 3000 * slot
+        ports = PbxPorts(
+            sip=TEST_PORTS.sip + shift,
+            ami=TEST_PORTS.ami + shift,
+            rtp_start=TEST_PORTS.rtp_start + shift,
+            rtp_end=TEST_PORTS.rtp_end + shift,
+        )
+        instance = f"test{slot}" if slot else "test"
+        settings = load_settings().with_changes(instance=instance, ports=ports)
+        return cls(settings, phone_port_base=25100 + shift)
 
     @property
     def ports(self) -> PbxPorts:
