@@ -32,13 +32,14 @@ _REFUSALS = {
     "unknown-queue": "cannot transfer to a queue that does not exist",
     "unknown-agent": "cannot transfer to an agent who does not exist",
     "same-agent": "cannot transfer a call to themselves",
-    "target-busy": "cannot transfer: the other agent is busy",
-    "target-wrap_up": "cannot transfer: the other agent is in Wrap-up",
-    "target-break": "cannot transfer: the other agent is on Break",
-    "target-logged_out": "cannot transfer: the other agent is logged out",
-    "target-available": "cannot transfer: the other agent is being rung",
-    "target-working_offline": "cannot transfer: the other agent is being rung",
+    "target-busy": "cannot do that: the other agent is busy",
+    "target-wrap_up": "cannot do that: the other agent is in Wrap-up",
+    "target-break": "cannot do that: the other agent is on Break",
+    "target-logged_out": "cannot do that: the other agent is logged out",
+    "target-available": "cannot do that: the other agent is being rung",
+    "target-working_offline": "cannot do that: the other agent is being rung",
     "one-target": "must name exactly one transfer target",
+    "unknown-target": "cannot call an agent who does not exist",
 }
 
 
@@ -86,6 +87,32 @@ class CallControl:
             raise NotFound(f"agent {agent_id!r} does not exist")
         if refused is not None:
             _refuse(agent_id, refused.problem, "try again when Available or Working offline")
+        return call_id
+
+    async def call_agent(self, agent_id: str, other_agent_id: str) -> str:
+        """An agent-to-agent call, agent first: the caller's phone rings, then the other
+        agent's, who may be Available or Working offline. Returns the call's id."""
+        other = self.engine.state.agents.get(other_agent_id)
+        if other is None:
+            raise NotFound(f"agent {other_agent_id!r} does not exist")
+        call_id = f"agent-{uuid.uuid4().hex[:16]}"
+        commands = await self.engine.ask(
+            routing.DialRequested(
+                call_id=call_id,
+                agent_id=agent_id,
+                number=other_agent_id,
+                dial=other.endpoint,
+                at=self.clock(),
+                ring_timeout=self.agent_ring_timeout,
+                customer_timeout=self.agent_ring_timeout,
+                to_agent=other_agent_id,
+            )
+        )
+        refused = next((c for c in commands if isinstance(c, routing.DialRefused)), None)
+        if refused is not None and refused.problem == "unknown-agent":
+            raise NotFound(f"agent {agent_id!r} does not exist")
+        if refused is not None:
+            _refuse(agent_id, refused.problem, "try again when both are free")
         return call_id
 
     async def hold(self, agent_id: str) -> None:

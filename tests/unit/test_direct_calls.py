@@ -231,3 +231,51 @@ def test_a_number_is_dialled_for_the_caller() -> None:
     _, out = run(on_call(), transfer(dial="PJSIP/2002", ring_timeout=30.0))
 
     assert SendToNumber("c1", "PJSIP/2001-1", "PJSIP/2002", 30.0) in out
+
+
+# -- agent-to-agent ------------------------------------------------------------------------
+def two_agents(callee_status: Status) -> RouterState:
+    return RouterState.create(
+        [
+            Agent("a1", "PJSIP/1001", {"support": 0}, status=Status.AVAILABLE),
+            Agent("a2", "PJSIP/1002", {"support": 0}, status=callee_status),
+        ],
+        [QueueConfig("support")],
+    )
+
+
+def call_a2(at: float = 10.0) -> DialRequested:
+    return DialRequested("ag-1", "a1", "a2", "PJSIP/1002", at, 20.0, 20.0, to_agent="a2")
+
+
+def test_the_other_agent_is_kept_for_the_call_and_busy_once_they_answer() -> None:
+    state, _ = run(two_agents(Status.WORKING_OFFLINE), call_a2())
+    assert state.agents["a2"].offer_id == "ag-1-to"  # no queue call rings them meanwhile
+
+    state, out = run(state, AgentAnswered("ag-1", 11.0), CustomerAnswered("ag-1", 13.0))
+    assert state.agents["a2"].status is Status.BUSY
+
+    state, out = run(state, CallEnded("ag-1", 30.0))
+    assert InteractionEnded("ag-1", "answered", 30.0) in out
+    assert state.agents["a1"].status is Status.AVAILABLE
+    assert state.agents["a2"].status is Status.WORKING_OFFLINE
+    assert state.agents["a2"].offer_id is None
+
+
+def test_the_other_agent_not_answering_is_no_missed_offer() -> None:
+    state, out = run(
+        two_agents(Status.AVAILABLE), call_a2(), AgentAnswered("ag-1", 11.0),
+        CustomerNotReached("ag-1", "no_answer", 31.0), CallEnded("ag-1", 31.5),
+    )  # fmt: skip
+
+    assert InteractionEnded("ag-1", "no_answer", 31.5) in out
+    assert state.agents["a2"].missed_offers == 0
+    assert state.agents["a2"].offer_id is None
+
+
+@pytest.mark.parametrize("status", [Status.BREAK, Status.WRAP_UP, Status.BUSY, Status.LOGGED_OUT])
+def test_agents_who_may_not_be_called_are_refused(status: Status) -> None:
+    state, out = run(two_agents(status), call_a2())
+
+    assert out == [DialRefused("ag-1", "a1", f"target-{status.value}")]
+    assert state.agents["a1"].offer_id is None

@@ -299,6 +299,9 @@ class DialRequested:
     ring_timeout: float  # for the agent's own phone
     customer_timeout: float  # for the customer's
     wrap_up: float = 0.0  # after the call, if the customer answered
+    # An agent-to-agent call: the other agent (Available or Working offline), whose
+    # phone ``dial`` rings once the caller answered theirs.
+    to_agent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -731,13 +734,17 @@ def _apply(
         case HoldRequested():
             state = _hold(state, event, out)
         case CustomerAnswered():
-            offer = state.offer_for_call(event.call_id)
+            offer = state.offers.get(event.call_id)  # the caller's offer id is the call id
             if offer is not None and offer.direct and offer.customer_answered_at is None:
                 state = _put_offer(state, replace(offer, customer_answered_at=event.at))
+                callee = state.offers.get(_callee_offer(event.call_id))
+                if callee is not None and not callee.answered:
+                    state = _answered(state, callee, event.at, out)
         case CustomerNotReached():
-            offer = state.offer_for_call(event.call_id)
+            offer = state.offers.get(event.call_id)
             if offer is not None and offer.direct and offer.customer_answered_at is None:
                 state = _put_offer(state, replace(offer, not_reached=event.reason))
+                state = _release_callee(state, event.call_id, event.at, out)
         case Tick():
             state = _tick(state, event.now, out)
         case Resynced():
@@ -954,18 +961,49 @@ def _put_offer(state: RouterState, offer: Offer) -> RouterState:
 DIAL_FROM = frozenset({Status.AVAILABLE, Status.WORKING_OFFLINE})
 
 
+def _callee_offer(call_id: str) -> str:
+    """The offer id of the agent an agent-to-agent call rings (the caller's is the call id)."""
+    return f"{call_id}-to"
+
+
+def _release_callee(state: RouterState, call_id: str, at: float, out: list[Command]) -> RouterState:
+    """The agent an agent-to-agent call was for is free again (never a missed offer)."""
+    callee = state.offers.get(_callee_offer(call_id))
+    if callee is None:
+        return state
+    out.append(OfferEnded(callee.offer_id, "answered" if callee.answered else "cancelled", at))
+    state = _drop_offer(state, callee)
+    return _after_interaction(state, state.agents[callee.agent_id], at, out)
+
+
 def _dial(state: RouterState, event: DialRequested, out: list[Command]) -> RouterState:
-    """An agent-first call: ring the agent (busy for queue calls from now), record it."""
+    """An agent-first call: ring the agent (busy for queue calls from now), record it;
+    for an agent-to-agent call, keep the other agent for it too."""
     agent = state.agents.get(event.agent_id)
+    callee = state.agents.get(event.to_agent or "")
     problem = (
         "unknown-agent" if agent is None
         else "on-a-call" if agent.offer_id is not None
-        else None if agent.status in DIAL_FROM
-        else f"status-{agent.status.value}"
+        else f"status-{agent.status.value}" if agent.status not in DIAL_FROM
+        else "unknown-target" if event.to_agent is not None and callee is None
+        else "same-agent" if callee is not None and callee.id == agent.id
+        else f"target-{callee.status.value}" if callee is not None and (
+            not callee.status.takes_direct_calls or callee.offer_id is not None)
+        else None
     )  # fmt: skip
     if agent is None or problem is not None or state.offer_for_call(event.call_id):
         out.append(DialRefused(event.call_id, event.agent_id, problem or "duplicate-call"))
         return state
+    if callee is not None:
+        state = _put_offer(
+            state, Offer(_callee_offer(event.call_id), callee.id, event.call_id, "", event.at,
+                         direct=True, ring_timeout=event.ring_timeout + event.customer_timeout)
+        )  # fmt: skip
+        state = _update_agent(
+            state, callee, offer_id=_callee_offer(event.call_id),
+            requested=callee.requested or StatusRequest(callee.status, callee.reason),
+            requested_by=callee.requested_by or SYSTEM,
+        )  # fmt: skip
     offer = Offer(
         event.call_id, agent.id, event.call_id, "", event.at, direct=True,
         ring_timeout=event.ring_timeout, wrap_up=event.wrap_up,
@@ -1070,7 +1108,10 @@ def _offer_failed(
     if offer.transferred_channel and not offer.cancelled and offer.queue in state.queues:
         # a blind transfer nobody took: back to the queue, with the time already waited
         out.append(SendToQueue(offer.call_id, offer.transferred_channel, offer.queue, True))
+    if offer.direct and offer.offer_id != offer.call_id:  # an agent-to-agent callee
+        return _after_interaction(state, state.agents[offer.agent_id], at, out)
     if offer.direct:  # their own call: no missed offer; the call never was
+        state = _release_callee(state, offer.call_id, at, out)
         out.append(InteractionEnded(offer.call_id, "cancelled", at))
         agent = state.agents[offer.agent_id]
         if agent.requested is not None:
@@ -1100,7 +1141,10 @@ def _offer_failed(
 def _call_ended(
     state: RouterState, offer: Offer, at: float, out: list[Command], *, lost: bool = False
 ) -> RouterState:
+    if offer.direct and offer.offer_id != offer.call_id:
+        return state  # the callee's leg of an agent-to-agent call: ended with the caller's
     if offer.direct:
+        state = _release_callee(state, offer.call_id, at, out)
         connected = offer.customer_answered_at is not None
         outcome = "lost" if lost else "answered" if connected else offer.not_reached or "cancelled"
         out.append(InteractionEnded(offer.call_id, outcome, at))
