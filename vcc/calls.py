@@ -40,6 +40,9 @@ _REFUSALS = {
     "target-working_offline": "cannot do that: the other agent is being rung",
     "one-target": "must name exactly one transfer target",
     "unknown-target": "cannot call an agent who does not exist",
+    "consulting": "is already on line 2",
+    "no-line-2": "has no line 2",
+    "line-2-not-answered": "cannot transfer yet: line 2 has not answered",
 }
 
 
@@ -127,6 +130,45 @@ class CallControl:
         commands = await self.engine.ask(routing.HoldRequested(agent_id, hold, self.clock()))
         if any(isinstance(c, routing.HoldRefused) for c in commands):
             _refuse(agent_id, "not-on-this-call", "hold works during a connected queue call")
+
+    async def consult(
+        self, agent_id: str, *, to_agent: str | None = None, to_number: str | None = None
+    ) -> None:
+        """Line 2: the caller holds with music while the agent calls another agent
+        (Available or Working offline) or a number."""
+        if [to_agent, to_number].count(None) != 1:
+            raise InvalidInput("name exactly one of to_agent, to_number")
+        dial = None
+        if to_number is not None:
+            if self.outbound is None:
+                raise NotAllowed("consulting a number needs the outbound policy set up")
+            dial = self.outbound.dial_string(self.outbound.check(to_number))
+        commands = await self.engine.ask(
+            routing.ConsultRequested(
+                agent_id, self.clock(), to_agent=to_agent, dial=dial,
+                ring_timeout=self.outbound.ring_timeout if dial and self.outbound
+                else self.agent_ring_timeout,
+            )
+        )  # fmt: skip
+        refused = next((c for c in commands if isinstance(c, routing.ConsultRefused)), None)
+        if refused is not None:
+            _refuse(agent_id, refused.problem, "consult from a connected queue call")
+
+    async def complete_transfer(self, agent_id: str) -> None:
+        """Hand the caller to line 2's party and leave the call (to wrap-up)."""
+        await self._finish_consult(agent_id, complete=True)
+
+    async def cancel_transfer(self, agent_id: str) -> None:
+        """Hang up line 2 and talk to the caller again."""
+        await self._finish_consult(agent_id, complete=False)
+
+    async def _finish_consult(self, agent_id: str, *, complete: bool) -> None:
+        commands = await self.engine.ask(
+            routing.ConsultFinishRequested(agent_id, complete, self.clock())
+        )
+        refused = next((c for c in commands if isinstance(c, routing.ConsultRefused)), None)
+        if refused is not None:
+            _refuse(agent_id, refused.problem, "wait until line 2 is answered, or cancel it")
 
     async def transfer(
         self,

@@ -31,7 +31,9 @@ from vcc.pbx.events import (
     ChannelInfo,
     ChannelState,
     ChannelStateChanged,
+    ConsultLineEnded,
     DialEnded,
+    DialStarted,
     OriginateFinished,
     OriginateRequest,
     PbxEvent,
@@ -47,6 +49,8 @@ OUTBOUND_CONTEXT = "vcc-outbound"
 ENQUEUE_CONTEXT = "vcc-enqueue"
 HOLD_CONTEXT = "vcc-hold"
 AGENT_HOLD_CONTEXT = "vcc-agent-hold"
+CONSULT_CONTEXT = "vcc-consult"
+END_CONTEXT = "vcc-end"
 TRANSFER_OUT_CONTEXT = "vcc-transfer-out"
 WAIT_CONTEXT = "vcc-wait"
 AWAY_CONTEXT = "vcc-away"
@@ -249,6 +253,10 @@ class Engine:
                     await self.driver.redirect(command.channel, ENQUEUE_CONTEXT)
                 case routing.HoldCall():
                     await self._hold(command)
+                case routing.StartConsult():
+                    await self._start_consult(command)
+                case routing.CompleteConsult():
+                    await self._complete_consult(command)
                 case routing.HangUpCaller():
                     caller = self.channel_names.get(command.call_id)
                     if caller is not None:
@@ -346,6 +354,18 @@ class Engine:
                 return [routing.AgentAnswered(event.uniqueid, event.at)]
             case ChannelStateChanged(state=ChannelState.UP) if event.uniqueid in self.reserved_legs:
                 return [routing.AgentAnswered(self.reserved_legs[event.uniqueid], event.at)]
+            case DialStarted() if (offer := self._offer_of_leg(event.caller_uniqueid)) and (
+                offer.consult is not None
+            ):
+                self.reserved_legs[event.uniqueid] = offer.consult  # line 2's far end
+                self.leg_names[offer.consult] = event.channel
+            case DialEnded() if (offer := self._offer_of_leg(event.caller_uniqueid)) and (
+                offer.consult is not None
+            ):
+                if event.status == "ANSWER":
+                    return [routing.ConsultAnswered(offer.offer_id, event.at)]
+            case ConsultLineEnded() if offer := self._offer_of_leg(event.uniqueid):
+                return [routing.ConsultEnded(offer.offer_id, event.at)]
             case DialEnded() if (
                 offer := state.offers.get(event.caller_uniqueid)
             ) is not None and offer.direct:
@@ -390,11 +410,38 @@ class Engine:
                 return self._reconcile(event)
         return []
 
+    def _offer_of_leg(self, uniqueid: str) -> routing.Offer | None:
+        """The offer whose agent's leg this is (an originated leg's id is its offer id)."""
+        offer_id = uniqueid if uniqueid in self.state.offers else self.reserved_legs.get(uniqueid)
+        return self.state.offers.get(offer_id or "")
+
+    def _agent_leg(self, offer_id: str) -> str | None:
+        return self.channel_names.get(offer_id) or self.leg_names.get(offer_id)
+
+    async def _start_consult(self, command: routing.StartConsult) -> None:
+        caller, agent = self.channel_names.get(command.call_id), self._agent_leg(command.offer_id)
+        if caller is None or agent is None:
+            log.warning("consult: the legs of %s are not known", command.call_id)
+            self.submit(routing.ConsultEnded(command.offer_id, self.clock()))
+            return
+        await self.driver.set_variable(agent, "VCC_DIAL", command.dial)
+        await self.driver.set_variable(agent, "VCC_RING", f"{command.timeout:.0f}")
+        await self.driver.redirect(caller, HOLD_CONTEXT, extra=(agent, CONSULT_CONTEXT))
+
+    async def _complete_consult(self, command: routing.CompleteConsult) -> None:
+        """Line 2's party takes the caller (bridged from their side); the agent leaves."""
+        caller, agent = self.channel_names.get(command.call_id), self._agent_leg(command.offer_id)
+        line2 = self.leg_names.get(command.consult)
+        if caller is None or agent is None or line2 is None:
+            log.warning("complete: the legs of %s are not known", command.call_id)
+            return
+        await self.driver.set_variable(line2, "VCC_CALLER", caller)
+        await self.driver.redirect(line2, CONNECT_CONTEXT, extra=(agent, END_CONTEXT))
+
     async def _hold(self, command: routing.HoldCall) -> None:
         """Both legs move at once (one Redirect), so neither is hung up when the other
         leaves their bridge; taking the call back bridges them again in vcc-connect."""
-        caller = self.channel_names.get(command.call_id)
-        agent = self.channel_names.get(command.offer_id) or self.leg_names.get(command.offer_id)
+        caller, agent = self.channel_names.get(command.call_id), self._agent_leg(command.offer_id)
         if caller is None or agent is None:
             log.warning("hold: the legs of %s are not known", command.call_id)
             return

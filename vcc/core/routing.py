@@ -140,6 +140,11 @@ class Offer:
     # queue if the agent does not answer.
     transferred_channel: str | None = None
     on_hold: bool = False  # the caller hears music, the agent silence
+    # Line 2: the agent consults someone while the caller holds (``consult``: that
+    # line's id, also the consulted agent's offer id), and whether they answered.
+    consult: str | None = None
+    consult_answered: bool = False
+    consult_of: str | None = None  # on the consulted agent's offer: the first agent's
 
     @property
     def answered(self) -> bool:
@@ -349,6 +354,44 @@ class HoldRequested:
 
 
 @dataclass(frozen=True)
+class ConsultRequested:
+    """Line 2: the agent's caller holds while the agent calls another agent or a
+    number (``dial``, already validated and allowed)."""
+
+    agent_id: str
+    at: float
+    to_agent: str | None = None
+    dial: str | None = None
+    ring_timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class ConsultAnswered:
+    """The consulted party picked up line 2 (``offer_id``: the consulting agent's)."""
+
+    offer_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class ConsultEnded:
+    """Line 2 is over without a transfer (not answered, hung up, cancelled)."""
+
+    offer_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class ConsultFinishRequested:
+    """The agent ends line 2: ``complete`` hands the caller to the consulted party and
+    leaves; otherwise line 2 is hung up and the agent is back with the caller."""
+
+    agent_id: str
+    complete: bool
+    at: float
+
+
+@dataclass(frozen=True)
 class StatusRequested:
     """An agent (or a supervisor for them) asks for a status."""
 
@@ -400,6 +443,10 @@ Event = (
     | DialRequested
     | TransferRequested
     | HoldRequested
+    | ConsultRequested
+    | ConsultAnswered
+    | ConsultEnded
+    | ConsultFinishRequested
     | CustomerAnswered
     | CustomerNotReached
     | Tick
@@ -454,6 +501,32 @@ class HoldCall:
 
 @dataclass(frozen=True)
 class HoldRefused:
+    agent_id: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class StartConsult:
+    """Caller to music, the agent's leg to dial ``dial`` (line 2, id ``consult``)."""
+
+    offer_id: str
+    call_id: str
+    consult: str
+    dial: str
+    timeout: float
+
+
+@dataclass(frozen=True)
+class CompleteConsult:
+    """Bridge the caller with line 2's party; the agent's leg leaves."""
+
+    offer_id: str
+    call_id: str
+    consult: str
+
+
+@dataclass(frozen=True)
+class ConsultRefused:
     agent_id: str
     problem: str
 
@@ -639,6 +712,9 @@ Command = (
     | TransferRefused
     | HoldCall
     | HoldRefused
+    | StartConsult
+    | CompleteConsult
+    | ConsultRefused
     | HangUpCaller
     | SendToQueue
     | HoldCaller
@@ -733,6 +809,19 @@ def _apply(
             state = _transfer(state, event, out)
         case HoldRequested():
             state = _hold(state, event, out)
+        case ConsultRequested():
+            state = _consult(state, event, out)
+        case ConsultAnswered():
+            offer = state.offers.get(event.offer_id)
+            if offer is not None and offer.consult is not None and not offer.consult_answered:
+                state = _put_offer(state, replace(offer, consult_answered=True))
+                consulted = state.offers.get(offer.consult)
+                if consulted is not None and not consulted.answered:
+                    state = _answered(state, consulted, event.at, out)
+        case ConsultEnded():
+            state = _consult_ended(state, event.offer_id, event.at, out)
+        case ConsultFinishRequested():
+            state = _finish_consult(state, event, out)
         case CustomerAnswered():
             offer = state.offers.get(event.call_id)  # the caller's offer id is the call id
             if offer is not None and offer.direct and offer.customer_answered_at is None:
@@ -1024,6 +1113,83 @@ def _dial(state: RouterState, event: DialRequested, out: list[Command]) -> Route
     return state
 
 
+def _consult(state: RouterState, event: ConsultRequested, out: list[Command]) -> RouterState:
+    agent = state.agents.get(event.agent_id)
+    offer = state.offers.get(agent.offer_id or "") if agent is not None else None
+    target = state.agents.get(event.to_agent or "")
+    problem = (
+        "one-target" if [event.to_agent, event.dial].count(None) != 1
+        else "not-on-this-call" if offer is None or not offer.answered or offer.direct
+        else "consulting" if offer.consult is not None
+        else "unknown-agent" if event.to_agent is not None and target is None
+        else "same-agent" if target is not None and target.id == event.agent_id
+        else f"target-{target.status.value}" if target is not None and (
+            not target.status.takes_direct_calls or target.offer_id is not None)
+        else None
+    )  # fmt: skip
+    if problem is not None or offer is None:
+        out.append(ConsultRefused(event.agent_id, problem or "not-on-this-call"))
+        return state
+    line = f"{offer.offer_id}-c"
+    dial = target.endpoint if target is not None else event.dial or ""
+    state = _put_offer(state, replace(offer, on_hold=True, consult=line))
+    if target is not None:
+        consulted = Offer(
+            line, target.id, offer.call_id, offer.queue, event.at, consult_of=offer.offer_id,
+            ring_timeout=event.ring_timeout,
+        )  # fmt: skip
+        state = _put_offer(state, consulted)
+        state = _update_agent(
+            state, target, offer_id=line,
+            requested=target.requested or StatusRequest(target.status, target.reason),
+            requested_by=target.requested_by or SYSTEM,
+        )  # fmt: skip
+    out.append(StartConsult(offer.offer_id, offer.call_id, line, dial, event.ring_timeout))
+    return state
+
+
+def _consult_ended(state: RouterState, offer_id: str, at: float, out: list[Command]) -> RouterState:
+    """Line 2 is gone: free whoever it held; the agent is back with the caller (or,
+    if the caller left meanwhile, their call is over)."""
+    offer = state.offers.get(offer_id)
+    if offer is None or offer.consult is None:
+        return state
+    consulted = state.offers.get(offer.consult)
+    if consulted is not None:
+        state = _drop_offer(state, consulted)
+        state = _after_interaction(state, state.agents[consulted.agent_id], at, out)
+    out.append(HoldCall(offer.offer_id, offer.call_id, False))
+    return _put_offer(state, replace(offer, consult=None, consult_answered=False, on_hold=False))
+
+
+def _finish_consult(
+    state: RouterState, event: ConsultFinishRequested, out: list[Command]
+) -> RouterState:
+    agent = state.agents.get(event.agent_id)
+    offer = state.offers.get(agent.offer_id or "") if agent is not None else None
+    if agent is None or offer is None or offer.consult is None:
+        out.append(ConsultRefused(event.agent_id, "no-line-2"))
+        return state
+    if not event.complete:
+        out.append(StopRinging(offer.consult))  # line 2 hangs up; ConsultEnded follows
+        return state
+    if not offer.consult_answered:
+        out.append(ConsultRefused(event.agent_id, "line-2-not-answered"))
+        return state
+    out.append(CompleteConsult(offer.offer_id, offer.call_id, offer.consult))
+    consulted = state.offers.get(offer.consult)
+    if consulted is not None:  # the consulted agent now has the caller
+        state = _put_offer(state, replace(consulted, consult_of=None))
+    queue = state.queues.get(offer.queue)
+    state = _drop_offer(state, offer)
+    if queue is not None and queue.wrap_up > 0:
+        return _set_status(
+            state, state.agents[agent.id], Status.WRAP_UP, None, event.at, SYSTEM, out,
+            wrap_up_until=event.at + queue.wrap_up,
+        )  # fmt: skip
+    return _after_interaction(state, state.agents[agent.id], event.at, out)
+
+
 def _hold(state: RouterState, event: HoldRequested, out: list[Command]) -> RouterState:
     agent = state.agents.get(event.agent_id)
     offer = state.offers.get(agent.offer_id or "") if agent is not None else None
@@ -1105,6 +1271,8 @@ def _offer_failed(
     """The agent did not take the caller: free the agent, don't re-offer them this caller."""
     out.append(OfferEnded(offer.offer_id, "cancelled" if offer.cancelled else result, at))
     state = _drop_offer(state, offer)
+    if offer.consult_of is not None:  # line 2 not taken: the consulting agent resumes
+        return _after_interaction(state, state.agents[offer.agent_id], at, out)
     if offer.transferred_channel and not offer.cancelled and offer.queue in state.queues:
         # a blind transfer nobody took: back to the queue, with the time already waited
         out.append(SendToQueue(offer.call_id, offer.transferred_channel, offer.queue, True))
@@ -1143,6 +1311,9 @@ def _call_ended(
 ) -> RouterState:
     if offer.direct and offer.offer_id != offer.call_id:
         return state  # the callee's leg of an agent-to-agent call: ended with the caller's
+    if offer.consult_of is not None:  # hung up line 2 before taking the caller
+        state = _drop_offer(state, offer)
+        return _after_interaction(state, state.agents[offer.agent_id], at, out)
     if offer.direct:
         state = _release_callee(state, offer.call_id, at, out)
         connected = offer.customer_answered_at is not None

@@ -16,6 +16,7 @@ from vcc.pbx.events import (
     ChannelLeftBridge,
     ChannelState,
     ChannelStateChanged,
+    ConsultLineEnded,
     ContactChanged,
     DialEnded,
     DialStarted,
@@ -85,6 +86,8 @@ def _user_event(m: Headers) -> PbxEvent | None:
         return CallerHearsMusic(_at(m), m["CallerUniqueid"])
     if m["UserEvent"] == "VccReservedFailed":
         return _reserved_dial_failed(m)
+    if m["UserEvent"] == "VccConsultEnded":
+        return ConsultLineEnded(_at(m), m["Channel"], m["Uniqueid"], m["DialStatus"])
     if m["UserEvent"] == "VccDialFailed":  # the channel's own Dial: no callee leg
         return DialEnded(_at(m), m["Channel"], m["Uniqueid"], "", "", m["DialStatus"])
     return None

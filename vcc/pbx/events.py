@@ -125,6 +125,15 @@ class DialEnded(PbxEvent):
 
 
 @dataclass(frozen=True)
+class ConsultLineEnded(PbxEvent):
+    """An agent's line 2 (their Dial in vcc-consult) is over; they wait in silence."""
+
+    channel: str
+    uniqueid: str
+    status: str
+
+
+@dataclass(frozen=True)
 class ReservedDialFailed(PbxEvent):
     """The reserved agent did not answer; the caller goes on waiting (``status`` is
     Dial's DIALSTATUS: NOANSWER, BUSY, CHANUNAVAIL, CONGESTION …)."""
