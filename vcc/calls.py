@@ -42,7 +42,7 @@ _REFUSALS = {
     "unknown-target": "cannot call an agent who does not exist",
     "consulting": "is already on line 2",
     "no-line-2": "has no line 2",
-    "line-2-not-answered": "cannot transfer yet: line 2 has not answered",
+    "line-2-not-answered": "cannot do that yet: line 2 has not answered",
 }
 
 
@@ -161,6 +161,14 @@ class CallControl:
     async def cancel_transfer(self, agent_id: str) -> None:
         """Hang up line 2 and talk to the caller again."""
         await self._finish_consult(agent_id, complete=False)
+
+    async def conference(self, agent_id: str) -> None:
+        """Join lines: the caller, the agent and line 2's party all talk together;
+        anyone may leave, the other two stay connected."""
+        commands = await self.engine.ask(routing.ConferenceRequested(agent_id, self.clock()))
+        refused = next((c for c in commands if isinstance(c, routing.ConsultRefused)), None)
+        if refused is not None:
+            _refuse(agent_id, refused.problem, "join lines once line 2 has answered")
 
     async def _finish_consult(self, agent_id: str, *, complete: bool) -> None:
         commands = await self.engine.ask(

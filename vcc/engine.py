@@ -51,6 +51,7 @@ HOLD_CONTEXT = "vcc-hold"
 AGENT_HOLD_CONTEXT = "vcc-agent-hold"
 CONSULT_CONTEXT = "vcc-consult"
 END_CONTEXT = "vcc-end"
+CONFERENCE_CONTEXT = "vcc-conference"
 TRANSFER_OUT_CONTEXT = "vcc-transfer-out"
 WAIT_CONTEXT = "vcc-wait"
 AWAY_CONTEXT = "vcc-away"
@@ -257,6 +258,8 @@ class Engine:
                     await self._start_consult(command)
                 case routing.CompleteConsult():
                     await self._complete_consult(command)
+                case routing.JoinConference():
+                    await self._join_conference(command)
                 case routing.HangUpCaller():
                     caller = self.channel_names.get(command.call_id)
                     if caller is not None:
@@ -437,6 +440,19 @@ class Engine:
             return
         await self.driver.set_variable(line2, "VCC_CALLER", caller)
         await self.driver.redirect(line2, CONNECT_CONTEXT, extra=(agent, END_CONTEXT))
+
+    async def _join_conference(self, command: routing.JoinConference) -> None:
+        """The agent and line 2 move together (one Redirect: their Dial must not hang
+        either up), then the caller from the music."""
+        caller, agent = self.channel_names.get(command.call_id), self._agent_leg(command.offer_id)
+        line2 = self.leg_names.get(command.consult)
+        if caller is None or agent is None or line2 is None:
+            log.warning("conference: the legs of %s are not known", command.call_id)
+            return
+        for channel in (caller, agent, line2):
+            await self.driver.set_variable(channel, "VCC_ROOM", command.room)
+        await self.driver.redirect(agent, CONFERENCE_CONTEXT, extra=(line2, CONFERENCE_CONTEXT))
+        await self.driver.redirect(caller, CONFERENCE_CONTEXT)
 
     async def _hold(self, command: routing.HoldCall) -> None:
         """Both legs move at once (one Redirect), so neither is hung up when the other

@@ -49,6 +49,28 @@ def assert_heard(
     )
 
 
+def assert_heard_all(
+    path: Path, tones: list[float], *, start: float, end: float | None = None
+) -> None:
+    """Several tones at once (a conference's mix): each one stands out of the spectrum,
+    within 12 dB of the strongest."""
+    samples, rate = read_wav(path)
+    total = len(samples) / rate
+    lo = start if start >= 0 else total + start
+    hi = total if end is None else (end if end >= 0 else total + end)
+    segment = samples[int(lo * rate) : int(hi * rate)]
+    assert len(segment) >= rate // 10, f"{path} has only {total:.2f} s of audio"
+    spectrum = np.abs(np.fft.rfft(segment * np.hanning(len(segment))))
+    spectrum[0] = 0.0
+    hz = np.fft.rfftfreq(len(segment), 1 / rate)
+    for tone in tones:
+        near = spectrum[np.abs(hz - tone) <= 30.0].max()
+        assert near >= spectrum.max() / 4, (
+            f"{path.parent.name} did not hear {tone:.0f} Hz between {start} and {end} s "
+            f"({20 * np.log10(near / spectrum.max()):.0f} dB below the strongest tone)"
+        )
+
+
 def heard_somewhere(
     path: Path, expected_hz: float, *, window: float = 0.3, tolerance_hz: float = 30.0
 ) -> bool:

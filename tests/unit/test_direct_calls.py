@@ -15,21 +15,34 @@ from vcc.core.routing import (
     CallAgentFirst,
     CallEnded,
     CallerArrived,
+    CallerLeft,
     Command,
+    CompleteConsult,
+    ConferenceRequested,
+    ConsultAnswered,
+    ConsultEnded,
+    ConsultFinishRequested,
+    ConsultRefused,
+    ConsultRequested,
     CustomerAnswered,
     CustomerNotReached,
     DialRefused,
     DialRequested,
     Event,
+    HangUpCaller,
+    HoldCall,
     HoldCaller,
     InteractionEnded,
     InteractionStarted,
+    JoinConference,
     OfferFailed,
     RingAgent,
     RouterState,
     SendToNumber,
     SendToQueue,
+    StartConsult,
     StatusChanged,
+    StopRinging,
     TransferRefused,
     TransferRequested,
     handle,
@@ -279,3 +292,68 @@ def test_agents_who_may_not_be_called_are_refused(status: Status) -> None:
 
     assert out == [DialRefused("ag-1", "a1", f"target-{status.value}")]
     assert state.agents["a1"].offer_id is None
+
+
+# -- line 2: consult, complete, cancel, conference ------------------------------------------
+def consulting(answered: bool = True) -> tuple[RouterState, str]:
+    state = on_call()
+    offer_id = state.agents["a1"].offer_id or ""
+    state, out = run(state, ConsultRequested("a1", 11.0, to_agent="a2"))
+    assert StartConsult(offer_id, "c1", f"{offer_id}-c", "PJSIP/1002", 20.0) in out
+    if answered:
+        state, _ = run(state, ConsultAnswered(offer_id, 12.0))
+    return state, offer_id
+
+
+def test_line_2_holds_the_caller_and_keeps_the_consulted_agent() -> None:
+    state, offer_id = consulting()
+
+    assert state.offers[offer_id].on_hold
+    assert state.agents["a2"].status is Status.BUSY
+    assert state.agents["a2"].offer_id == f"{offer_id}-c"
+
+
+def test_complete_gives_the_caller_to_line_2_and_the_agent_wraps_up() -> None:
+    state, offer_id = consulting()
+    state, out = run(state, ConsultFinishRequested("a1", True, 20.0))
+
+    assert CompleteConsult(offer_id, "c1", f"{offer_id}-c") in out
+    assert state.agents["a1"].status is Status.WRAP_UP
+    state, out = run(state, CallEnded(f"{offer_id}-c", 40.0))  # a2's call with c1 ends
+    assert InteractionEnded("c1", "answered", 40.0) in out
+
+
+def test_line_2_ending_brings_the_agent_back_and_frees_the_other() -> None:
+    state, offer_id = consulting()
+    state, out = run(state, ConsultFinishRequested("a1", False, 20.0))
+    assert StopRinging(f"{offer_id}-c") in out
+
+    state, out = run(state, CallEnded(f"{offer_id}-c", 20.5), ConsultEnded(offer_id, 20.6))
+    assert HoldCall(offer_id, "c1", False) in out
+    assert not state.offers[offer_id].on_hold
+    assert state.agents["a2"].offer_id is None
+    assert not [c for c in out if isinstance(c, InteractionEnded)]
+
+
+def test_complete_before_line_2_answers_is_refused() -> None:
+    state, _ = consulting(answered=False)
+    _, out = run(state, ConsultFinishRequested("a1", True, 20.0))
+
+    assert out == [ConsultRefused("a1", "line-2-not-answered")]
+
+
+def test_a_conference_ends_with_the_last_party_alone_hung_up() -> None:
+    state, offer_id = consulting()
+    state, out = run(state, ConferenceRequested("a1", 13.0))
+    assert JoinConference(f"vcc-{offer_id}", "c1", offer_id, f"{offer_id}-c") in out
+
+    state, out = run(state, CallEnded(offer_id, 20.0))  # a1 leaves: c1 and a2 go on
+    assert state.agents["a1"].status is Status.WRAP_UP
+    assert not [c for c in out if isinstance(c, HangUpCaller | InteractionEnded)]
+
+    state, out = run(state, CallerLeft("c1"))  # now a2 would be alone
+    assert StopRinging(f"{offer_id}-c") in out
+    state, out = run(state, CallEnded(f"{offer_id}-c", 25.0))
+    assert [c for c in out if isinstance(c, InteractionEnded)] == [
+        InteractionEnded("c1", "answered", 25.0)
+    ]

@@ -145,6 +145,10 @@ class Offer:
     consult: str | None = None
     consult_answered: bool = False
     consult_of: str | None = None  # on the consulted agent's offer: the first agent's
+    # A three-way call: the room, shared by the offers of the agents in it; whether the
+    # caller has left it.
+    conference: str | None = None
+    caller_gone: bool = False
 
     @property
     def answered(self) -> bool:
@@ -392,6 +396,14 @@ class ConsultFinishRequested:
 
 
 @dataclass(frozen=True)
+class ConferenceRequested:
+    """Join lines: the agent's caller, the agent and line 2's party talk together."""
+
+    agent_id: str
+    at: float
+
+
+@dataclass(frozen=True)
 class StatusRequested:
     """An agent (or a supervisor for them) asks for a status."""
 
@@ -447,6 +459,7 @@ Event = (
     | ConsultAnswered
     | ConsultEnded
     | ConsultFinishRequested
+    | ConferenceRequested
     | CustomerAnswered
     | CustomerNotReached
     | Tick
@@ -522,6 +535,16 @@ class CompleteConsult:
 
     offer_id: str
     call_id: str
+    consult: str
+
+
+@dataclass(frozen=True)
+class JoinConference:
+    """Move the caller, the agent's leg and line 2's leg into ``room``."""
+
+    room: str
+    call_id: str
+    offer_id: str
     consult: str
 
 
@@ -714,6 +737,7 @@ Command = (
     | HoldRefused
     | StartConsult
     | CompleteConsult
+    | JoinConference
     | ConsultRefused
     | HangUpCaller
     | SendToQueue
@@ -760,6 +784,12 @@ def _apply(
     match event:
         case CallerArrived():
             state = _arrive(state, event, out)
+        case CallerLeft() if any(
+            o.conference and o.call_id == event.call_id for o in state.offers.values()
+        ):
+            for o in [o for o in state.offers.values() if o.call_id == event.call_id]:
+                state = _put_offer(state, replace(o, caller_gone=True))
+            state = _conference_left(state, event.call_id, out)
         case CallerLeft():
             offer = state.offer_for_call(event.call_id)
             if state.caller(event.call_id) is not None:
@@ -822,6 +852,8 @@ def _apply(
             state = _consult_ended(state, event.offer_id, event.at, out)
         case ConsultFinishRequested():
             state = _finish_consult(state, event, out)
+        case ConferenceRequested():
+            state = _conference(state, event, out)
         case CustomerAnswered():
             offer = state.offers.get(event.call_id)  # the caller's offer id is the call id
             if offer is not None and offer.direct and offer.customer_answered_at is None:
@@ -1180,14 +1212,52 @@ def _finish_consult(
     consulted = state.offers.get(offer.consult)
     if consulted is not None:  # the consulted agent now has the caller
         state = _put_offer(state, replace(consulted, consult_of=None))
-    queue = state.queues.get(offer.queue)
     state = _drop_offer(state, offer)
+    return _wrap_up(state, state.agents[agent.id], offer.queue, event.at, out)
+
+
+def _wrap_up(
+    state: RouterState, agent: Agent, queue_id: str, at: float, out: list[Command]
+) -> RouterState:
+    """The agent is done with their part of a call: the queue's wrap-up, if it has one."""
+    queue = state.queues.get(queue_id)
     if queue is not None and queue.wrap_up > 0:
         return _set_status(
-            state, state.agents[agent.id], Status.WRAP_UP, None, event.at, SYSTEM, out,
-            wrap_up_until=event.at + queue.wrap_up,
-        )  # fmt: skip
-    return _after_interaction(state, state.agents[agent.id], event.at, out)
+            state, agent, Status.WRAP_UP, None, at, SYSTEM, out, wrap_up_until=at + queue.wrap_up
+        )
+    return _after_interaction(state, agent, at, out)
+
+
+def _conference(state: RouterState, event: ConferenceRequested, out: list[Command]) -> RouterState:
+    agent = state.agents.get(event.agent_id)
+    offer = state.offers.get(agent.offer_id or "") if agent is not None else None
+    if offer is None or offer.consult is None or not offer.consult_answered:
+        out.append(ConsultRefused(event.agent_id, "line-2-not-answered"))
+        return state
+    room = f"vcc-{offer.offer_id}"
+    out.append(JoinConference(room, offer.call_id, offer.offer_id, offer.consult))
+    consulted = state.offers.get(offer.consult)
+    if consulted is not None:
+        state = _put_offer(state, replace(consulted, consult_of=None, conference=room))
+    return _put_offer(
+        state, replace(offer, consult=None, consult_answered=False, on_hold=False, conference=room)
+    )
+
+
+def _conference_left(state: RouterState, call_id: str, out: list[Command]) -> RouterState:
+    """Someone left a three-way call: with one party left alone, end their side too;
+    with nobody left, the interaction is over."""
+    offers = [o for o in state.offers.values() if o.call_id == call_id and o.conference]
+    caller_there = not any(o.caller_gone for o in offers) and bool(offers)
+    left = len(offers) + caller_there
+    if left == 1 and caller_there:
+        out.append(HangUpCaller(call_id))
+        out.append(InteractionEnded(call_id, "answered", state.now))
+    elif left == 1:
+        out.append(StopRinging(offers[0].offer_id))  # hangs up that agent's leg
+    elif left == 0:
+        out.append(InteractionEnded(call_id, "answered", state.now))
+    return state
 
 
 def _hold(state: RouterState, event: HoldRequested, out: list[Command]) -> RouterState:
@@ -1311,6 +1381,10 @@ def _call_ended(
 ) -> RouterState:
     if offer.direct and offer.offer_id != offer.call_id:
         return state  # the callee's leg of an agent-to-agent call: ended with the caller's
+    if offer.conference is not None:  # one party left a three-way call; two go on
+        state = _drop_offer(state, offer)
+        state = _wrap_up(state, state.agents[offer.agent_id], offer.queue, at, out)
+        return _conference_left(state, offer.call_id, out)
     if offer.consult_of is not None:  # hung up line 2 before taking the caller
         state = _drop_offer(state, offer)
         return _after_interaction(state, state.agents[offer.agent_id], at, out)
