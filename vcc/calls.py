@@ -41,6 +41,7 @@ _REFUSALS = {
     "one-target": "must name exactly one transfer target",
     "unknown-target": "cannot call an agent who does not exist",
     "consulting": "is already on line 2",
+    "no-call": "has no call to give a disposition to",
     "no-line-2": "has no line 2",
     "line-2-not-answered": "cannot do that yet: line 2 has not answered",
 }
@@ -177,6 +178,23 @@ class CallControl:
         refused = next((c for c in commands if isinstance(c, routing.ConsultRefused)), None)
         if refused is not None:
             _refuse(agent_id, refused.problem, "wait until line 2 is answered, or cancel it")
+
+    async def set_disposition(self, agent_id: str, code: str) -> None:
+        """The transaction code for the agent's last call; where the queue requires
+        one, the agent's wrap-up ends only once it is given."""
+        commands = await self.engine.ask(routing.DispositionChosen(agent_id, code, self.clock()))
+        refused = next((c for c in commands if isinstance(c, routing.DispositionRefused)), None)
+        if refused is None:
+            return
+        if refused.problem == "unknown-code":
+            agent = self.engine.state.agents.get(agent_id)
+            queue = self.engine.state.queues.get(agent.last_queue or "") if agent else None
+            codes = ", ".join(queue.dispositions) if queue else ""
+            raise InvalidInput(
+                f"{code!r} is not a disposition code of this call's queue",
+                hint=f"pick one of: {codes}" if codes else "this queue has no codes",
+            )
+        _refuse(agent_id, refused.problem, "a code is given to the call just handled")
 
     async def transfer(
         self,

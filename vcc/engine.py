@@ -213,6 +213,7 @@ class Engine:
             | routing.OfferEnded
             | routing.InteractionEnded
             | routing.StatusChanged
+            | routing.DispositionSet
             | routing.RingAgent,
         ):
             self.journal.submit(command, self.state.now)

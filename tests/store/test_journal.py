@@ -16,6 +16,7 @@ from vcc.core.routing import (
     CallerArrived,
     CallerLeft,
     Command,
+    DispositionSet,
     Event,
     InteractionEnded,
     InteractionStarted,
@@ -100,3 +101,27 @@ async def test_a_call_its_offers_and_statuses_are_recorded(
     ]
     assert statuses["1002"][0] is Status.BREAK
     assert "1001" not in statuses  # it rang twice but never changed status
+
+
+async def test_a_disposition_given_in_wrap_up_is_stored_with_the_interaction(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await setup_db(sessions)
+    journal = StoreJournal(sessions)
+    for record in (
+        InteractionStarted("c9", "support", 0, 100.0),
+        RingAgent("t-9", "1001", "PJSIP/1001", "c9", "PJSIP/2001-9", 15.0),
+        OfferEnded("t-9", "answered", 101.0),
+        InteractionEnded("c9", "answered", 160.0),
+        DispositionSet("c9", "1001", "sale", 170.0),
+    ):
+        journal.submit(record, 100.0)
+    writer = asyncio.create_task(journal.run())
+    await journal.drain()
+    writer.cancel()
+    assert journal.refused == 0
+
+    async with sessions() as session:
+        c9 = await session.get(Interaction, "c9")
+    assert c9 is not None
+    assert c9.disposition == "sale"

@@ -185,6 +185,7 @@ def test_the_problems_are_the_apis_stable_error_codes() -> None:
         "status-transition-not-allowed",
         "reason-code-required",
         "unknown-reason-code",
+        "disposition-required",
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from vcc import validate
-from vcc.core.agents import Status
+from vcc.core.agents import RequestProblem, Status, StatusRequest
 from vcc.core.outbound import NotAllowed, OutboundPolicy
 from vcc.core.queues import QueueConfig
 from vcc.core.routing import (
@@ -28,6 +28,9 @@ from vcc.core.routing import (
     CustomerNotReached,
     DialRefused,
     DialRequested,
+    DispositionChosen,
+    DispositionRefused,
+    DispositionSet,
     Event,
     HangUpCaller,
     HoldCall,
@@ -42,7 +45,10 @@ from vcc.core.routing import (
     SendToQueue,
     StartConsult,
     StatusChanged,
+    StatusRefused,
+    StatusRequested,
     StopRinging,
+    Tick,
     TransferRefused,
     TransferRequested,
     handle,
@@ -357,3 +363,60 @@ def test_a_conference_ends_with_the_last_party_alone_hung_up() -> None:
     assert [c for c in out if isinstance(c, InteractionEnded)] == [
         InteractionEnded("c1", "answered", 25.0)
     ]
+
+
+# -- dispositions (transaction codes) --------------------------------------------------------
+def after_call(required: bool, wrap_up: float = 30.0) -> RouterState:
+    """a1 handled c1 of a queue with codes sale/no-sale; the call ended at 50 s."""
+    state = RouterState.create(
+        [Agent("a1", "PJSIP/1001", {"support": 0}, status=Status.AVAILABLE)],
+        [QueueConfig("support", wrap_up=wrap_up, dispositions=("sale", "no-sale"),
+                     disposition_required=required)],
+    )  # fmt: skip
+    state, out = run(state, CallerArrived("c1", "PJSIP/2001-1", "support", 1.0))
+    (ring,) = [c for c in out if isinstance(c, RingAgent)]
+    state, _ = run(state, AgentAnswered(ring.offer_id, 2.0), CallEnded(ring.offer_id, 50.0))
+    return state
+
+
+def test_a_required_disposition_holds_wrap_up_until_it_is_given() -> None:
+    state, out = run(after_call(required=True), Tick(100.0))
+    assert state.agents["a1"].status is Status.WRAP_UP  # the 30 s are long over
+
+    state, out = run(state, StatusRequested("a1", StatusRequest(Status.AVAILABLE), 101.0, "a1"))
+    assert [c.problem for c in out if isinstance(c, StatusRefused)] == [
+        RequestProblem.DISPOSITION_REQUIRED
+    ]
+
+    state, out = run(state, DispositionChosen("a1", "sale", 102.0))
+    assert DispositionSet("c1", "a1", "sale", 102.0) in out
+    assert state.agents["a1"].status is Status.AVAILABLE
+
+
+def test_required_without_wrap_up_time_still_waits_for_the_code() -> None:
+    state = after_call(required=True, wrap_up=0.0)
+    assert state.agents["a1"].status is Status.WRAP_UP
+
+    state, _ = run(state, DispositionChosen("a1", "no-sale", 51.0))
+    assert state.agents["a1"].status is Status.AVAILABLE
+
+
+def test_an_optional_disposition_can_be_given_after_wrap_up_ended() -> None:
+    state, _ = run(after_call(required=False), Tick(100.0))
+    assert state.agents["a1"].status is Status.AVAILABLE
+
+    _, out = run(state, DispositionChosen("a1", "sale", 101.0))
+    assert DispositionSet("c1", "a1", "sale", 101.0) in out
+
+
+def test_unknown_codes_and_agents_without_a_call_are_refused() -> None:
+    _, out = run(after_call(required=True), DispositionChosen("a1", "nope", 60.0))
+    assert out == [DispositionRefused("a1", "unknown-code")]
+
+    _, out = run(router(), DispositionChosen("a1", "sale", 60.0))
+    assert out == [DispositionRefused("a1", "no-call")]
+
+
+def test_a_required_disposition_needs_codes() -> None:
+    with pytest.raises(ValueError, match="codes"):
+        QueueConfig("support", disposition_required=True)

@@ -107,6 +107,7 @@ class RequestProblem(enum.Enum):
     NOT_ALLOWED_NOW = "status-transition-not-allowed"
     REASON_REQUIRED = "reason-code-required"
     UNKNOWN_REASON = "unknown-reason-code"
+    DISPOSITION_REQUIRED = "disposition-required"  # wrap-up ends once a code is picked
 
 
 def check_request(

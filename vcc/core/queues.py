@@ -57,6 +57,10 @@ class QueueConfig:
     periodic_message: str | None = None  # a sound (e.g. a custom recording)
     periodic_message_every: float | None = None
     default_handle_time: float = 180.0  # for the wait estimate until calls are measured
+    # Transaction (disposition) codes agents pick for this queue's calls, and whether
+    # the agent's wrap-up waits for one.
+    dispositions: tuple[str, ...] = ()
+    disposition_required: bool = False
 
     def __post_init__(self) -> None:
         if self.ring_timeout <= 0:
@@ -75,6 +79,10 @@ class QueueConfig:
         if (self.periodic_message is None) != (self.periodic_message_every is None):
             raise ValueError("a periodic message needs both a sound and an interval")
         validate.slug(self.id, what="queue id")
+        for code in self.dispositions:
+            validate.slug(code, what="disposition code")
+        if self.disposition_required and not self.dispositions:
+            raise ValueError("a required disposition needs disposition codes to pick from")
         if self.periodic_message is not None:
             validate.sound(self.periodic_message, what="periodic message")
 

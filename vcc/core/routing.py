@@ -90,6 +90,11 @@ class Agent:
     wrap_up_until: float | None = None
     missed_offers: int = 0  # unanswered offers in a row
     calls_answered: int = 0
+    # The agent's last queue call, to which they may give a disposition (transaction
+    # code) until their next one; ``disposition_due``: its queue requires one.
+    last_call: str | None = None
+    last_queue: str | None = None
+    disposition_due: bool = False
 
     @property
     def free_for_queue_calls(self) -> bool:
@@ -404,6 +409,15 @@ class ConferenceRequested:
 
 
 @dataclass(frozen=True)
+class DispositionChosen:
+    """The agent gives their last call a transaction code (during wrap-up, typically)."""
+
+    agent_id: str
+    code: str
+    at: float
+
+
+@dataclass(frozen=True)
 class StatusRequested:
     """An agent (or a supervisor for them) asks for a status."""
 
@@ -460,6 +474,7 @@ Event = (
     | ConsultEnded
     | ConsultFinishRequested
     | ConferenceRequested
+    | DispositionChosen
     | CustomerAnswered
     | CustomerNotReached
     | Tick
@@ -711,6 +726,22 @@ class OfferEnded:
 
 
 @dataclass(frozen=True)
+class DispositionSet:
+    """Record: the transaction code an agent gave a call."""
+
+    call_id: str
+    agent_id: str
+    code: str
+    at: float
+
+
+@dataclass(frozen=True)
+class DispositionRefused:
+    agent_id: str
+    problem: str  # no-call, unknown-code
+
+
+@dataclass(frozen=True)
 class InteractionEnded:
     """Record how an interaction ended: answered, abandoned, rejected, timed_out, lost."""
 
@@ -720,7 +751,7 @@ class InteractionEnded:
 
 
 # Commands that only record what happened, for the store (analytics, WFM, resync).
-Record = InteractionStarted | OfferEnded | InteractionEnded | StatusChanged
+Record = InteractionStarted | OfferEnded | InteractionEnded | StatusChanged | DispositionSet
 
 # OfferFailed reasons (the PBX's words) → the recorded result
 _OFFER_RESULTS = {"no-answer": "no_answer", "busy": "busy", "hung-up": "no_answer"}
@@ -739,6 +770,8 @@ Command = (
     | CompleteConsult
     | JoinConference
     | ConsultRefused
+    | DispositionSet
+    | DispositionRefused
     | HangUpCaller
     | SendToQueue
     | HoldCaller
@@ -854,6 +887,8 @@ def _apply(
             state = _finish_consult(state, event, out)
         case ConferenceRequested():
             state = _conference(state, event, out)
+        case DispositionChosen():
+            state = _dispose(state, event, out)
         case CustomerAnswered():
             offer = state.offers.get(event.call_id)  # the caller's offer id is the call id
             if offer is not None and offer.direct and offer.customer_answered_at is None:
@@ -992,6 +1027,8 @@ def _request_status(state: RouterState, event: StatusRequested, out: list[Comman
         return state
     request = event.request
     problem = check_request(state.rules, agent.status, request)
+    if problem is None and agent.disposition_due and agent.status is Status.WRAP_UP:
+        problem = RequestProblem.DISPOSITION_REQUIRED
     if problem is not None:
         out.append(StatusRefused(agent.id, request, problem))
         return state
@@ -1042,6 +1079,7 @@ def _answered(state: RouterState, offer: Offer, at: float, out: list[Command]) -
     return _set_status(
         state, agent, Status.BUSY, None, at, SYSTEM, out,
         missed_offers=0, calls_answered=agent.calls_answered + 1,
+        last_call=None, last_queue=None, disposition_due=False,
     )  # fmt: skip
 
 
@@ -1213,19 +1251,53 @@ def _finish_consult(
     if consulted is not None:  # the consulted agent now has the caller
         state = _put_offer(state, replace(consulted, consult_of=None))
     state = _drop_offer(state, offer)
-    return _wrap_up(state, state.agents[agent.id], offer.queue, event.at, out)
+    return _wrap_up(state, state.agents[agent.id], offer.queue, event.at, out, offer.call_id)
 
 
 def _wrap_up(
-    state: RouterState, agent: Agent, queue_id: str, at: float, out: list[Command]
+    state: RouterState, agent: Agent, queue_id: str, at: float, out: list[Command],
+    call_id: str = "",
 ) -> RouterState:
-    """The agent is done with their part of a call: the queue's wrap-up, if it has one."""
+    """The agent is done with their part of a call: the queue's wrap-up, if it has one
+    (held open while the queue requires a disposition and none is given)."""
     queue = state.queues.get(queue_id)
+    if queue is not None and call_id:
+        due = queue.disposition_required
+        state = _update_agent(
+            state, agent, last_call=call_id, last_queue=queue.id, disposition_due=due
+        )
+        agent = state.agents[agent.id]
+        if due and queue.wrap_up <= 0:
+            return _set_status(
+                state, agent, Status.WRAP_UP, None, at, SYSTEM, out, wrap_up_until=at
+            )
     if queue is not None and queue.wrap_up > 0:
         return _set_status(
             state, agent, Status.WRAP_UP, None, at, SYSTEM, out, wrap_up_until=at + queue.wrap_up
         )
     return _after_interaction(state, agent, at, out)
+
+
+def _dispose(state: RouterState, event: DispositionChosen, out: list[Command]) -> RouterState:
+    """A transaction code for the agent's last call; a wrap-up held for it may end."""
+    agent = state.agents.get(event.agent_id)
+    if agent is None or agent.last_call is None:
+        out.append(DispositionRefused(event.agent_id, "no-call"))
+        return state
+    queue = state.queues.get(agent.last_queue or "")
+    if queue is None or event.code not in queue.dispositions:
+        out.append(DispositionRefused(event.agent_id, "unknown-code"))
+        return state
+    out.append(DispositionSet(agent.last_call, agent.id, event.code, event.at))
+    state = _update_agent(state, agent, disposition_due=False)
+    agent = state.agents[agent.id]
+    if (
+        agent.status is Status.WRAP_UP
+        and agent.wrap_up_until is not None
+        and event.at >= agent.wrap_up_until
+    ):
+        return _after_interaction(state, agent, event.at, out)
+    return state
 
 
 def _conference(state: RouterState, event: ConferenceRequested, out: list[Command]) -> RouterState:
@@ -1294,13 +1366,7 @@ def _transfer(state: RouterState, event: TransferRequested, out: list[Command]) 
     queue = state.queues.get(offer.queue)
     state = _drop_offer(state, offer)
     out.append(InteractionEnded(event.call_id, "transferred", event.at))
-    if queue is not None and queue.wrap_up > 0:
-        state = _set_status(
-            state, state.agents[agent.id], Status.WRAP_UP, None, event.at, SYSTEM, out,
-            wrap_up_until=event.at + queue.wrap_up,
-        )  # fmt: skip
-    else:
-        state = _after_interaction(state, state.agents[agent.id], event.at, out)
+    state = _wrap_up(state, state.agents[agent.id], offer.queue, event.at, out, event.call_id)
     if event.to_queue is not None:
         out.append(SendToQueue(event.call_id, event.channel, event.to_queue, event.keep_wait))
     elif target is not None:
@@ -1383,7 +1449,7 @@ def _call_ended(
         return state  # the callee's leg of an agent-to-agent call: ended with the caller's
     if offer.conference is not None:  # one party left a three-way call; two go on
         state = _drop_offer(state, offer)
-        state = _wrap_up(state, state.agents[offer.agent_id], offer.queue, at, out)
+        state = _wrap_up(state, state.agents[offer.agent_id], offer.queue, at, out, offer.call_id)
         return _conference_left(state, offer.call_id, out)
     if offer.consult_of is not None:  # hung up line 2 before taking the caller
         state = _drop_offer(state, offer)
@@ -1412,11 +1478,7 @@ def _call_ended(
         handled = at - offer.answered_at + queue.wrap_up
         recent = remember_handle_time(state.handle_times.get(queue.id, ()), handled)
         state = replace(state, handle_times=_frozen({**state.handle_times, queue.id: recent}))
-    if queue is not None and queue.wrap_up > 0:
-        return _set_status(
-            state, agent, Status.WRAP_UP, None, at, SYSTEM, out, wrap_up_until=at + queue.wrap_up
-        )
-    return _after_interaction(state, agent, at, out)
+    return _wrap_up(state, agent, offer.queue, at, out, offer.call_id)
 
 
 def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
@@ -1426,6 +1488,7 @@ def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
             agent.status is Status.WRAP_UP
             and agent.wrap_up_until is not None
             and (now >= agent.wrap_up_until)
+            and not agent.disposition_due
         ):
             state = _after_interaction(state, agent, now, out)
     for offer in list(state.offers.values()):

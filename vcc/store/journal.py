@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vcc.core.agents import Status
 from vcc.core.routing import (
+    DispositionSet,
     InteractionEnded,
     InteractionStarted,
     OfferEnded,
@@ -108,6 +109,8 @@ async def _write(session: AsyncSession, item: Record | _Offered) -> None:
             await repository.finish_offer(session, item.offer_id, item.result, _time(item.at))
         case InteractionEnded():
             await repository.finish_interaction(session, item.call_id, _time(item.at), item.outcome)
+        case DispositionSet():
+            await repository.set_disposition(session, item.call_id, item.code)
 
 
 async def last_statuses(session: AsyncSession) -> Mapping[str, tuple[Status, str | None]]:

@@ -340,6 +340,15 @@ async def finish_interaction(
     return interaction
 
 
+async def set_disposition(session: AsyncSession, interaction_id: str, code: str) -> Interaction:
+    """The transaction code an agent gave an interaction (during or after it)."""
+    async with writing(session):
+        validate.slug(code, what="disposition code")
+        interaction: Interaction = await _get(session, Interaction, interaction_id, "interaction")
+        interaction.disposition = code
+    return interaction
+
+
 async def waiting_interactions(session: AsyncSession) -> Sequence[Interaction]:
     """Interactions still waiting in a queue (not answered, not ended), in the order
     they are to be served: higher priority first, then the longest waiting.
