@@ -7,11 +7,10 @@ from __future__ import annotations
 import pytest
 
 from tests.harness.audio import assert_heard
+from tests.harness.calls import POLICY, RecordsKept, agent, outcome, unoccupied
 from tests.harness.pbx import QUEUE, SALES, PbxHarness
 from tests.harness.until import eventually
-from tests.pbx.test_click_to_dial import POLICY, RecordsKept, outcome
 from tests.pbx.test_first_call import agent_channels, hear_each_other_for_a_second
-from tests.pbx.test_transfer import agent
 from vcc.calls import CallControl
 from vcc.core.agents import Status
 from vcc.engine import Engine
@@ -20,7 +19,7 @@ from vcc.pbx.events import ChannelState, ChannelStateChanged
 
 
 def free(engine: Engine, ext: str, status: Status) -> bool:
-    return engine.state.agents[ext].status is status and engine.state.agents[ext].offer_id is None
+    return engine.state.agents[ext].status is status and unoccupied(engine, ext)
 
 
 async def test_an_agent_calls_one_working_offline_and_both_return_to_their_status(

@@ -8,54 +8,28 @@ anything rings."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.harness.audio import assert_heard
+from tests.harness.calls import (
+    CUSTOMER,
+    POLICY,
+    RecordsKept,
+    outcome,
+    unoccupied,
+)
 from tests.harness.pbx import PbxHarness
 from tests.harness.until import eventually
 from tests.pbx.test_first_call import agent_channels, hear_each_other_for_a_second
 from vcc.calls import CallControl
-from vcc.core import routing
 from vcc.core.agents import Status
-from vcc.core.outbound import NotAllowed, OutboundPolicy
+from vcc.core.outbound import NotAllowed
 from vcc.core.routing import Agent
 from vcc.engine import Engine
 from vcc.errors import Conflict, InvalidInput
 from vcc.pbx.events import ChannelCreated, ChannelState, ChannelStateChanged, DialEnded
-
-CUSTOMER = "2002"  # the outside world, reached through the trunk
-POLICY = OutboundPolicy.create("PJSIP/{number}", [r"20[0-9]{2}"], ring_timeout=3.0)
-
-
-class RecordsKept:
-    """Where the router's records go in these tests: a list to read the outcome from."""
-
-    def __init__(self) -> None:
-        self.records: list[object] = []
-
-    def submit(self, record: object, at: float) -> None:
-        self.records.append(record)
-
-    async def run(self) -> None:
-        await asyncio.Event().wait()
-
-    async def drain(self, timeout: float = 5.0) -> None:
-        return None
-
-    def outcome(self, call_id: str) -> str | None:
-        ended = [
-            r.outcome
-            for r in self.records
-            if isinstance(r, routing.InteractionEnded) and r.call_id == call_id
-        ]
-        return ended[-1] if ended else None
-
-
-async def outcome(records: RecordsKept, call_id: str) -> str:
-    return str(await eventually(lambda: records.outcome(call_id), what=f"{call_id} ended"))
 
 
 async def idle(pbx: PbxHarness, engine: Engine, status: Status = Status.AVAILABLE) -> None:
@@ -66,10 +40,7 @@ async def idle(pbx: PbxHarness, engine: Engine, status: Status = Status.AVAILABL
 
     await eventually(nothing_left, what="no channels left")
     await eventually(
-        lambda: (
-            engine.state.agents["1001"].status is status
-            and engine.state.agents["1001"].offer_id is None
-        ),
+        lambda: engine.state.agents["1001"].status is status and unoccupied(engine, "1001"),
         what=f"agent 1001 {status.value} and free",
     )
 
@@ -197,7 +168,7 @@ async def test_numbers_that_are_refused_ring_nothing(
         await calls.click_to_dial("1001", typed)
     assert not (await pbx.monitor.driver.snapshot()).channels
     assert not pbx.monitor.of(ChannelCreated)
-    assert calls.engine.state.agents["1001"].offer_id is None
+    assert unoccupied(calls.engine, "1001")
 
 
 async def test_an_agent_on_break_or_unknown_is_refused_and_nothing_rings(

@@ -6,24 +6,26 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.harness.audio import assert_heard, assert_heard_all
+from tests.harness.calls import agent, connected, nothing_left, unoccupied
 from tests.harness.pbx import QUEUE, SALES, PbxHarness
 from tests.harness.until import eventually
-from tests.pbx.test_consult import nothing_left
-from tests.pbx.test_transfer import agent, connected
 from vcc.core.agents import Status
 
 THREE_TALK = 1.5  # seconds all three talk: part of the scenario
 TWO_TALK = 1.0  # then the two who stay
 
 
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "originate"])
 async def test_three_talk_the_agent_leaves_and_the_other_two_stay_connected(
     pbx: PbxHarness,
+    fast_path: bool,
 ) -> None:
     caller, first, second = pbx.phones["2001"], pbx.phones["1001"], pbx.phones["1002"]
-    async with connected(pbx, agent("1001", QUEUE.queue), agent("1002", SALES.queue)) as (
-        engine, calls,
-    ):  # fmt: skip
+    agents = agent("1001", QUEUE.queue), agent("1002", SALES.queue)
+    async with connected(pbx, *agents, fast_path=fast_path) as (engine, calls):
         await calls.consult("1001", to_agent="1002")
         await second.wait_for("CALL_RTPESTAB")
         await eventually(
@@ -36,13 +38,13 @@ async def test_three_talk_the_agent_leaves_and_the_other_two_stay_connected(
         await asyncio.sleep(THREE_TALK)  # all three talk
 
         await first.hangup()  # the first agent leaves
-        await eventually(lambda: engine.state.agents["1001"].offer_id is None, what="1001 out")
+        await eventually(lambda: unoccupied(engine, "1001"), what="1001 out")
         assert engine.state.agents["1001"].status is Status.WRAP_UP
         await asyncio.sleep(TWO_TALK)  # the caller and agent 1002 go on
         await caller.hangup()
         await second.wait_for("CALL_CLOSED")  # alone in the room: hung up by vcc
         await nothing_left(pbx)
-        await eventually(lambda: engine.state.agents["1002"].offer_id is None, what="1002 free")
+        await eventually(lambda: unoccupied(engine, "1002"), what="1002 free")
 
     three = {"start": -(TWO_TALK + THREE_TALK) + 0.4, "end": -TWO_TALK - 0.4}
     assert_heard_all(caller.heard, [1000.0, 1200.0], **three)
@@ -76,7 +78,7 @@ async def test_the_caller_leaving_leaves_the_agents_talking_until_one_hangs_up(
         await first.wait_for("CALL_CLOSED")  # alone: hung up by vcc
         await nothing_left(pbx)
         await eventually(
-            lambda: all(engine.state.agents[a].offer_id is None for a in ("1001", "1002")),
+            lambda: all(unoccupied(engine, a) for a in ("1001", "1002")),
             what="both free",
         )
     assert_heard(first.heard, 1200.0, start=-TWO_TALK + 0.3)

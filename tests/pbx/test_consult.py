@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.harness.audio import assert_heard
+from tests.harness.calls import agent, caller_hangs_up, connected, nothing_left, unoccupied
 from tests.harness.pbx import MOH_HZ, QUEUE, SALES, PbxHarness
 from tests.harness.until import eventually
 from tests.pbx.test_first_call import hear_each_other_for_a_second
-from tests.pbx.test_transfer import agent, caller_hangs_up, connected
 from vcc.core.agents import Status
 from vcc.engine import Engine
 from vcc.pbx.events import HoldMusicStarted, HoldMusicStopped
@@ -24,17 +26,13 @@ def status(engine: Engine, ext: str) -> Status:
     return engine.state.agents[ext].status
 
 
-async def nothing_left(pbx: PbxHarness) -> None:
-    async def empty() -> bool:
-        return not (await pbx.monitor.driver.snapshot()).channels
-
-    await eventually(empty, what="no channel left on the PBX")
-
-
-async def test_consult_an_agent_then_complete_hands_the_caller_over(pbx: PbxHarness) -> None:
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "originate"])
+async def test_consult_an_agent_then_complete_hands_the_caller_over(
+    pbx: PbxHarness, fast_path: bool
+) -> None:
     caller, first, second = pbx.phones["2001"], pbx.phones["1001"], pbx.phones["1002"]
     agents = (agent("1001", QUEUE.queue), agent("1002", SALES.queue, Status.WORKING_OFFLINE))
-    async with connected(pbx, *agents) as (engine, calls):
+    async with connected(pbx, *agents, fast_path=fast_path) as (engine, calls):
         await calls.consult("1001", to_agent="1002")
         await second.wait_for("CALL_RTPESTAB")
         await pbx.monitor.wait_for(HoldMusicStarted)
@@ -49,7 +47,7 @@ async def test_consult_an_agent_then_complete_hands_the_caller_over(pbx: PbxHarn
         await hear_each_other_for_a_second(pbx)
         await caller_hangs_up(pbx, "1002")
         await nothing_left(pbx)
-        await eventually(lambda: engine.state.agents["1002"].offer_id is None, what="1002 free")
+        await eventually(lambda: unoccupied(engine, "1002"), what="1002 free")
     assert_heard(caller.heard, 1200.0, start=-0.8)  # now agent 1002
     assert_heard(second.heard, 1000.0, start=0.3, end=LINE_2_TALK - 0.3)  # agent 1001 first
     assert_heard(second.heard, 440.0, start=-0.8)  # then the caller
@@ -67,10 +65,7 @@ async def test_cancel_brings_the_agent_back_to_the_caller(pbx: PbxHarness) -> No
         await second.wait_for("CALL_CLOSED")
         await pbx.monitor.wait_for(HoldMusicStopped)
         await eventually(
-            lambda: (
-                status(engine, "1002") is Status.AVAILABLE
-                and engine.state.agents["1002"].offer_id is None
-            ),
+            lambda: status(engine, "1002") is Status.AVAILABLE and unoccupied(engine, "1002"),
             what="1002 free again",
         )
         assert status(engine, "1001") is Status.BUSY
@@ -92,7 +87,7 @@ async def test_line_2_not_answering_brings_the_agent_back(pbx: PbxHarness) -> No
         await pbx.phones["1002"].wait_for("CALL_INCOMING")
         await pbx.phones["1002"].wait_for("CALL_CLOSED", timeout=10)
         await pbx.monitor.wait_for(HoldMusicStopped)
-        await eventually(lambda: engine.state.agents["1002"].offer_id is None, what="1002 free")
+        await eventually(lambda: unoccupied(engine, "1002"), what="1002 free")
         assert engine.state.agents["1002"].missed_offers == 0
         await hear_each_other_for_a_second(pbx)
         await caller_hangs_up(pbx, "1001")
@@ -108,7 +103,7 @@ async def test_line_2_hanging_up_brings_the_agent_back(pbx: PbxHarness) -> None:
         await pbx.phones["1002"].wait_for("CALL_RTPESTAB")
         await pbx.phones["1002"].hangup()
         await pbx.monitor.wait_for(HoldMusicStopped)
-        await eventually(lambda: engine.state.agents["1002"].offer_id is None, what="1002 free")
+        await eventually(lambda: unoccupied(engine, "1002"), what="1002 free")
         await hear_each_other_for_a_second(pbx)
         await caller_hangs_up(pbx, "1001")
         await nothing_left(pbx)
@@ -126,7 +121,7 @@ async def test_caller_hanging_up_on_hold_ends_line_2_too_and_frees_both(pbx: Pbx
         await pbx.phones["1002"].wait_for("CALL_CLOSED")
         await nothing_left(pbx)
         await eventually(
-            lambda: all(engine.state.agents[a].offer_id is None for a in ("1001", "1002")),
+            lambda: all(unoccupied(engine, a) for a in ("1001", "1002")),
             what="both agents free",
         )
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.harness.calls import POLICY, RecordsKept, agent
 from tests.harness.pbx import QUEUE, PbxHarness
 from tests.harness.until import eventually
-from tests.pbx.test_click_to_dial import POLICY, RecordsKept
-from tests.pbx.test_transfer import agent
 from vcc.calls import CallControl
 from vcc.core import routing
 from vcc.core.agents import Status, StatusRequest

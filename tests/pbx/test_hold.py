@@ -8,9 +8,9 @@ import asyncio
 import pytest
 
 from tests.harness.audio import assert_heard
+from tests.harness.calls import agent, connected, unoccupied
 from tests.harness.pbx import MOH_HZ, QUEUE, PbxHarness
 from tests.harness.until import eventually
-from tests.pbx.test_transfer import agent, connected
 from vcc.calls import CallControl
 from vcc.core.agents import Status
 from vcc.errors import Conflict
@@ -19,9 +19,12 @@ from vcc.pbx.events import HoldMusicStarted, HoldMusicStopped
 ON_HOLD_FOR = 1.5  # seconds of music: part of the scenario, checked by ear after
 
 
-async def test_caller_hears_music_on_hold_and_talks_again_after_resume(pbx: PbxHarness) -> None:
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "originate"])
+async def test_caller_hears_music_on_hold_and_talks_again_after_resume(
+    pbx: PbxHarness, fast_path: bool
+) -> None:
     caller, desk = pbx.phones["2001"], pbx.phones["1001"]
-    async with connected(pbx, agent("1001", QUEUE.queue)) as (engine, calls):
+    async with connected(pbx, agent("1001", QUEUE.queue), fast_path=fast_path) as (engine, calls):
         call_id = engine.state.offers[engine.state.agents["1001"].offer_id or ""].call_id
         await calls.hold("1001")
         await pbx.monitor.wait_for(HoldMusicStarted, uniqueid=call_id)
@@ -32,7 +35,7 @@ async def test_caller_hears_music_on_hold_and_talks_again_after_resume(pbx: PbxH
         await asyncio.sleep(1.0)  # and talks again
         await caller.hangup()
         await desk.wait_for("CALL_CLOSED")
-        await eventually(lambda: engine.state.agents["1001"].offer_id is None, what="free")
+        await eventually(lambda: unoccupied(engine, "1001"), what="free")
     # On hold: music; after: the agent again. The agent's phone stayed up throughout.
     assert_heard(caller.heard, MOH_HZ, start=-(1.0 + ON_HOLD_FOR) + 0.3, end=-1.3)
     assert_heard(caller.heard, 1000.0, start=-0.8)
@@ -48,8 +51,7 @@ async def test_caller_hanging_up_on_hold_frees_the_agent(pbx: PbxHarness) -> Non
         await pbx.phones["1001"].wait_for("CALL_CLOSED")
         await eventually(
             lambda: (
-                engine.state.agents["1001"].offer_id is None
-                and engine.state.agents["1001"].status is not Status.BUSY
+                unoccupied(engine, "1001") and engine.state.agents["1001"].status is not Status.BUSY
             ),
             what="agent 1001 free",
         )
@@ -66,7 +68,7 @@ async def test_agent_hanging_up_on_hold_ends_the_callers_call(pbx: PbxHarness) -
             return not (await pbx.monitor.driver.snapshot()).channels
 
         await eventually(nothing_left, what="no channel left")
-        await eventually(lambda: engine.state.agents["1001"].offer_id is None, what="free")
+        await eventually(lambda: unoccupied(engine, "1001"), what="free")
 
 
 async def test_hold_without_a_call_is_refused(pbx: PbxHarness) -> None:

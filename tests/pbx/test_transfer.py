@@ -4,49 +4,16 @@ wrap-up; every leg said to connect is checked by ear."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import pytest
 
 from tests.harness.audio import assert_heard
+from tests.harness.calls import agent, caller_hangs_up, connected
 from tests.harness.pbx import MOH_HZ, QUEUE, SALES, PbxHarness
 from tests.harness.until import eventually
-from tests.pbx.test_click_to_dial import POLICY
 from tests.pbx.test_first_call import hear_each_other_for_a_second
-from vcc.calls import CallControl
 from vcc.core.agents import Status
-from vcc.core.queues import QueueConfig
-from vcc.core.routing import Agent
-from vcc.engine import Engine
 from vcc.errors import Conflict
 from vcc.pbx.events import CallerEnqueued, ChannelEnteredBridge, HoldMusicStarted
-
-WRAP_UP = 30.0
-QUEUES = [
-    QueueConfig(QUEUE.queue, ring_timeout=3.0, wrap_up=WRAP_UP),
-    QueueConfig(SALES.queue, ring_timeout=3.0),
-]
-
-
-def agent(ext: str, queue: str, status: Status = Status.AVAILABLE) -> Agent:
-    return Agent(ext, f"PJSIP/{ext}", {queue: 0}, status=status)
-
-
-@asynccontextmanager
-async def connected(pbx: PbxHarness, *agents: Agent) -> AsyncIterator[tuple[Engine, CallControl]]:
-    """2001 called support and agent 1001 took the call: both hear each other."""
-    async with pbx.controller(agents, queues=QUEUES) as engine:
-        await pbx.phones["2001"].dial(QUEUE.extension)
-        await pbx.phones["2001"].wait_for("CALL_RTPESTAB")
-        await eventually(lambda: engine.state.agents["1001"].status is Status.BUSY, what="busy")
-        yield engine, CallControl(engine, POLICY)
-
-
-async def caller_hangs_up(pbx: PbxHarness, *others: str) -> None:
-    await pbx.phones["2001"].hangup()
-    for ext in ("2001", *others):
-        await pbx.phones[ext].wait_for("CALL_CLOSED")
 
 
 @pytest.mark.parametrize("keep_wait", [True, False], ids=["keep-wait", "wait-anew"])
