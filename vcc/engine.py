@@ -80,7 +80,9 @@ class _Ask:
 class Journal(Protocol):
     """Where the router's records go (the database: ``vcc.store.journal.StoreJournal``)."""
 
-    def submit(self, record: routing.Record | routing.RingAgent, at: float) -> None:
+    def submit(
+        self, record: routing.Record | routing.RingAgent | routing.CallAgentFirst, at: float
+    ) -> None:
         """Take a record; must not wait."""
 
     async def run(self) -> None:
@@ -214,7 +216,8 @@ class Engine:
             | routing.InteractionEnded
             | routing.StatusChanged
             | routing.DispositionSet
-            | routing.RingAgent,
+            | routing.RingAgent
+            | routing.CallAgentFirst,
         ):
             self.journal.submit(command, self.state.now)
         if self.journal is not None and isinstance(command, routing.ReservationUsed):

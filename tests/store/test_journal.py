@@ -12,6 +12,7 @@ from vcc.core.queues import QueueConfig
 from vcc.core.routing import (
     Agent,
     AgentAnswered,
+    CallAgentFirst,
     CallEnded,
     CallerArrived,
     CallerLeft,
@@ -125,3 +126,29 @@ async def test_a_disposition_given_in_wrap_up_is_stored_with_the_interaction(
         c9 = await session.get(Interaction, "c9")
     assert c9 is not None
     assert c9.disposition == "sale"
+
+
+async def test_an_agents_own_call_that_found_the_line_busy_is_recorded(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await setup_db(sessions)
+    journal = StoreJournal(sessions)
+    for record in (
+        InteractionStarted("out-1", None, 0, 100.0, number="0201234567"),
+        CallAgentFirst("out-1", "out-1", "1001", "PJSIP/1001", "0201234567",
+                       "PJSIP/0201234567@trunk", 20.0, 45.0),
+        OfferEnded("out-1", "answered", 103.0),
+        InteractionEnded("out-1", "busy", 110.0),
+    ):  # fmt: skip
+        journal.submit(record, 100.0)
+    writer = asyncio.create_task(journal.run())
+    await journal.drain()
+    writer.cancel()
+    assert journal.refused == 0
+
+    async with sessions() as session:
+        call = await session.get(Interaction, "out-1")
+    assert call is not None
+    assert (call.caller, call.queue_id, call.agent_id, call.outcome) == (
+        "0201234567", None, "1001", "busy",
+    )  # fmt: skip

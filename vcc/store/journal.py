@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vcc.core.agents import Status
 from vcc.core.routing import (
+    CallAgentFirst,
     DispositionSet,
     InteractionEnded,
     InteractionStarted,
@@ -39,7 +40,7 @@ QUEUE_LIMIT = 100_000  # records waiting to be written before new ones are dropp
 
 @dataclass(frozen=True)
 class _Offered:
-    ring: RingAgent
+    ring: RingAgent | CallAgentFirst  # an agent's phone rung for the interaction
     at: float
 
 
@@ -54,8 +55,8 @@ class StoreJournal:
         self.written = 0
         self.refused = 0
 
-    def submit(self, record: Record | RingAgent, at: float) -> None:
-        item = _Offered(record, at) if isinstance(record, RingAgent) else record
+    def submit(self, record: Record | RingAgent | CallAgentFirst, at: float) -> None:
+        item = _Offered(record, at) if isinstance(record, RingAgent | CallAgentFirst) else record
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
@@ -97,6 +98,7 @@ async def _write(session: AsyncSession, item: Record | _Offered) -> None:
                 enqueued_at=_time(item.enqueued_at),
                 queue_id=item.queue,
                 pbx_call_id=item.call_id,
+                caller=item.number,  # the number an agent called, for their own calls
                 priority=item.priority,
                 id=item.call_id,
             )

@@ -73,6 +73,13 @@ class InteractionOutcome(enum.StrEnum):
     TIMED_OUT = "timed_out"  # waited max_wait_s and the queue has no overflow queue
     # the PBX lost the call: it restarted or crashed while the call was up or waiting
     LOST = "lost"
+    # an agent's own call (click-to-dial, agent-to-agent) that never connected: the
+    # other side was busy, did not answer or could not be reached; or the agent did
+    # not pick up their own phone
+    BUSY = "busy"
+    NO_ANSWER = "no_answer"
+    UNREACHABLE = "unreachable"
+    CANCELLED = "cancelled"
 
 
 class OfferResult(enum.StrEnum):
