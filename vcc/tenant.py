@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from vcc import validate
 from vcc.core.agents import Status, StatusRules
 from vcc.core.ivr import HangUp, IvrAction, IvrMenu, OpenHours, PlayAndHangUp, ToMenu, ToQueue
+from vcc.core.outbound import OutboundPolicy
 from vcc.core.queues import Overflow, OverflowToMessage, OverflowToQueue, QueueConfig, Strategy
 from vcc.core.routing import Agent
 from vcc.errors import ConfigError, InvalidInput
@@ -34,6 +35,7 @@ class Tenant:
     agents: tuple[Agent, ...]
     rules: StatusRules
     names: Mapping[str, str] = field(default_factory=dict)  # agent id → name, if given
+    outbound: OutboundPolicy | None = None  # None: agents cannot call out
 
     def summary(self) -> str:
         lines = [
@@ -139,11 +141,32 @@ def _queue(where: str, table: Any) -> tuple[QueueConfig, QueueNumber]:
             periodic_message=r.get("periodic_message", str),
             periodic_message_every=r.get("periodic_message_every", float),
             default_handle_time=r.get("default_handle_time", float, 180.0),
+            dispositions=tuple(_strings(f"{where}.dispositions", r.get("dispositions", list, []))),
+            disposition_required=r.get("disposition_required", bool, False),
         )
     )
     number = r.check(lambda: QueueNumber(extension, queue_id))
     r.done()
     return config, number
+
+
+def _strings(where: str, values: list[Any]) -> list[str]:
+    if not all(isinstance(v, str) for v in values):
+        raise InvalidInput(f"{where}: expected a list of strings")
+    return values
+
+
+def _outbound(table: Any) -> OutboundPolicy:
+    r = _Reader("outbound", table)
+    dial = r.get("dial", str, required=True)
+    allowed = _strings("outbound.allowed", r.get("allowed", list, []))
+    ring_timeout = r.get("ring_timeout", float, 45.0)
+    wrap_up = r.get("wrap_up", float, 0.0)
+    r.done()
+    try:
+        return OutboundPolicy.create(dial, allowed, ring_timeout=ring_timeout, wrap_up=wrap_up)
+    except ConfigError as exc:
+        raise InvalidInput(f"outbound: {exc.message}", hint=exc.hint) from None
 
 
 def _agent(where: str, table: Any) -> tuple[Agent, str | None]:
@@ -260,7 +283,7 @@ def _rules(table: Mapping[str, Any]) -> StatusRules:
 
 def parse_tenant(table: Mapping[str, Any]) -> Tenant:
     """Build and check a tenant from a parsed TOML document."""
-    known = {"queues", "agents", "phones", "menus", "status_codes", "status_rules"}
+    known = {"queues", "agents", "phones", "menus", "status_codes", "status_rules", "outbound"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise InvalidInput(
@@ -298,7 +321,8 @@ def parse_tenant(table: Mapping[str, Any]) -> Tenant:
         menus=menus,
     )
     names = {a.id: name.strip() for a, name in named if name is not None}
-    return Tenant(spec, queues, agents, _rules(table), names)
+    outbound = _outbound(table["outbound"]) if "outbound" in table else None
+    return Tenant(spec, queues, agents, _rules(table), names, outbound)
 
 
 def load_tenant(path: Path) -> Tenant:

@@ -14,6 +14,12 @@ from vcc.localpbx.ivr import render_menu
 from vcc.tenant import DEMO_TENANT, load_tenant
 
 FULL = """
+[outbound]
+dial = "PJSIP/{number}@trunk"
+allowed = ["0[1-7][0-9]{8}"]
+ring_timeout = 30
+wrap_up = 15
+
 [status_codes]
 break = ["lunch"]
 [status_rules]
@@ -32,6 +38,8 @@ skills = { dutch = 3 }
 announce_position_every = 30
 periodic_message = "custom/promo"
 periodic_message_every = 45
+dispositions = ["solved", "callback"]
+disposition_required = true
 
 [[queues]]
 id = "sales"
@@ -98,6 +106,11 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert main.options["*"] == ToMenu("more")
     assert main.options["#"] == PlayAndHangUp("vm-goodbye")
     assert more.on_failure == ToQueue("support")
+    assert (support.dispositions, support.disposition_required) == (("solved", "callback"), True)
+    assert tenant.outbound is not None
+    assert tenant.outbound.check("020 123 4567") == "0201234567"
+    assert (tenant.outbound.ring_timeout, tenant.outbound.wrap_up) == (30.0, 15.0)
+    assert tenant.outbound.dial_string("0201234567") == "PJSIP/0201234567@trunk"
     assert [e.extension for e in tenant.spec.endpoints] == ["1001", "2001"]
 
 
@@ -147,6 +160,12 @@ def test_menus_render_to_dialplan_with_hours_keys_and_retries(tmp_path: Path) ->
         (('break = ["lunch"]', 'break = ["Lunch Break"]'), "code 'Lunch Break' is not valid"),
         (('"08:00-17:30", "mon-fri"', '"8-17", "mon-fri"'), "hours '8-17' are not valid"),
         (('id = "1001"', 'id = "1001;x"'), "is not valid"),
+        (('"solved", "callback"', '"Solved!"'), "disposition code 'Solved!' is not valid"),
+        (("disposition_required = true", "disposition_required = 1"), "expected bool"),
+        (('dial = "PJSIP/{number}@trunk"', 'dial = "PJSIP/{number}&PJSIP/9"'), "outbound"),
+        (('dial = "PJSIP/{number}@trunk"', 'dial = "PJSIP/0900"'), "'{number}' once"),
+        (('allowed = ["0[1-7][0-9]{8}"]', 'allowed = ["(0"]'), "not a valid regular"),
+        (("wrap_up = 15", "wrap_upp = 15"), "outbound: unknown key(s) wrap_upp"),
     ],
 )
 def test_a_mistake_is_a_clear_error_naming_where(
