@@ -1255,7 +1255,11 @@ def _finish_consult(
 
 
 def _wrap_up(
-    state: RouterState, agent: Agent, queue_id: str, at: float, out: list[Command],
+    state: RouterState,
+    agent: Agent,
+    queue_id: str,
+    at: float,
+    out: list[Command],
     call_id: str = "",
 ) -> RouterState:
     """The agent is done with their part of a call: the queue's wrap-up, if it has one
