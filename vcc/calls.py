@@ -42,6 +42,7 @@ _REFUSALS = {
     "unknown-target": "cannot call an agent who does not exist",
     "consulting": "is already on line 2",
     "no-call": "has no call to give a disposition to",
+    "nobody-free": "cannot consult that queue now: none of its agents is free",
     "no-line-2": "has no line 2",
     "line-2-not-answered": "cannot do that yet: line 2 has not answered",
 }
@@ -133,12 +134,17 @@ class CallControl:
             _refuse(agent_id, "not-on-this-call", "hold works during a connected queue call")
 
     async def consult(
-        self, agent_id: str, *, to_agent: str | None = None, to_number: str | None = None
+        self,
+        agent_id: str,
+        *,
+        to_agent: str | None = None,
+        to_queue: str | None = None,
+        to_number: str | None = None,
     ) -> None:
         """Line 2: the caller holds with music while the agent calls another agent
-        (Available or Working offline) or a number."""
-        if [to_agent, to_number].count(None) != 1:
-            raise InvalidInput("name exactly one of to_agent, to_number")
+        (Available or Working offline), a queue's next free agent, or a number."""
+        if [to_agent, to_queue, to_number].count(None) != 2:
+            raise InvalidInput("name exactly one of to_agent, to_queue, to_number")
         dial = None
         if to_number is not None:
             if self.outbound is None:
@@ -146,7 +152,7 @@ class CallControl:
             dial = self.outbound.dial_string(self.outbound.check(to_number))
         commands = await self.engine.ask(
             routing.ConsultRequested(
-                agent_id, self.clock(), to_agent=to_agent, dial=dial,
+                agent_id, self.clock(), to_agent=to_agent, dial=dial, to_queue=to_queue,
                 ring_timeout=self.outbound.ring_timeout if dial and self.outbound
                 else self.agent_ring_timeout,
             )
@@ -170,6 +176,10 @@ class CallControl:
         refused = next((c for c in commands if isinstance(c, routing.ConsultRefused)), None)
         if refused is not None:
             _refuse(agent_id, refused.problem, "join lines once line 2 has answered")
+
+    def _keeps_wait(self, queue_id: str | None) -> bool:
+        queue = self.engine.state.queues.get(queue_id or "")
+        return queue.transfer_keeps_wait if queue is not None else True
 
     async def _finish_consult(self, agent_id: str, *, complete: bool) -> None:
         commands = await self.engine.ask(
@@ -203,10 +213,11 @@ class CallControl:
         to_queue: str | None = None,
         to_agent: str | None = None,
         to_number: str | None = None,
-        keep_wait: bool = True,
+        keep_wait: bool | None = None,
     ) -> None:
         """Blind transfer of the agent's connected caller to one target; the agent goes
-        to wrap-up. ``keep_wait``: a caller sent to a queue keeps their waiting time."""
+        to wrap-up. ``keep_wait``: a caller sent to a queue keeps their waiting time
+        (None: as that queue's ``transfer_keeps_wait`` says)."""
         if [to_queue, to_agent, to_number].count(None) != 2:
             raise InvalidInput("name exactly one of to_queue, to_agent, to_number")
         dial = None
@@ -228,7 +239,7 @@ class CallControl:
                 channel=channel,
                 at=self.clock(),
                 to_queue=to_queue,
-                keep_wait=keep_wait,
+                keep_wait=self._keeps_wait(to_queue) if keep_wait is None else keep_wait,
                 to_agent=to_agent,
                 dial=dial,
                 ring_timeout=self.outbound.ring_timeout if self.outbound else 45.0,

@@ -143,6 +143,7 @@ def _queue(where: str, table: Any) -> tuple[QueueConfig, QueueNumber]:
             default_handle_time=r.get("default_handle_time", float, 180.0),
             dispositions=tuple(_strings(f"{where}.dispositions", r.get("dispositions", list, []))),
             disposition_required=r.get("disposition_required", bool, False),
+            transfer_keeps_wait=r.get("transfer_keeps_wait", bool, True),
         )
     )
     number = r.check(lambda: QueueNumber(extension, queue_id))

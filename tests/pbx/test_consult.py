@@ -140,3 +140,26 @@ async def test_consult_a_number_then_complete(pbx: PbxHarness) -> None:
         assert status(engine, "1001") is Status.WRAP_UP
     assert_heard(caller.heard, 600.0, start=-0.8)
     assert_heard(outside.heard, 440.0, start=-0.8)
+
+
+async def test_consult_a_queue_reaches_its_free_agent_then_complete(pbx: PbxHarness) -> None:
+    caller, second = pbx.phones["2001"], pbx.phones["1002"]
+    async with connected(pbx, agent("1001", QUEUE.queue), agent("1002", SALES.queue)) as (
+        engine, calls,
+    ):  # fmt: skip
+        await calls.consult("1001", to_queue=SALES.queue)
+        await second.wait_for("CALL_RTPESTAB")
+        await eventually(
+            lambda: (
+                engine.state.offers[engine.state.agents["1001"].offer_id or ""].consult_answered
+            ),
+            what="line 2 answered",
+        )
+        await calls.complete_transfer("1001")
+        await pbx.phones["1001"].wait_for("CALL_CLOSED")
+        await pbx.monitor.wait_for(HoldMusicStopped)
+        await hear_each_other_for_a_second(pbx)
+        await caller_hangs_up(pbx, "1002")
+        await nothing_left(pbx)
+    assert_heard(caller.heard, 1200.0, start=-0.8)
+    assert_heard(second.heard, 440.0, start=-0.8)

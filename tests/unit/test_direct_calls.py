@@ -420,3 +420,13 @@ def test_unknown_codes_and_agents_without_a_call_are_refused() -> None:
 def test_a_required_disposition_needs_codes() -> None:
     with pytest.raises(ValueError, match="codes"):
         QueueConfig("support", disposition_required=True)
+
+
+def test_line_2_to_a_queue_calls_its_next_free_agent_or_is_refused() -> None:
+    state = on_call()
+    offer_id = state.agents["a1"].offer_id or ""
+    _, out = run(state, ConsultRequested("a1", 11.0, to_queue="sales"))
+    assert StartConsult(offer_id, "c1", f"{offer_id}-c", "PJSIP/1002", 20.0) in out
+
+    _, out = run(on_call(Status.BREAK), ConsultRequested("a1", 11.0, to_queue="sales"))
+    assert out == [ConsultRefused("a1", "nobody-free")]

@@ -61,6 +61,9 @@ class QueueConfig:
     # the agent's wrap-up waits for one.
     dispositions: tuple[str, ...] = ()
     disposition_required: bool = False
+    # A caller transferred into this queue keeps the time they already waited (their
+    # place among the others), or starts waiting anew.
+    transfer_keeps_wait: bool = True
 
     def __post_init__(self) -> None:
         if self.ring_timeout <= 0:

@@ -372,6 +372,7 @@ class ConsultRequested:
     to_agent: str | None = None
     dial: str | None = None
     ring_timeout: float = 20.0
+    to_queue: str | None = None  # its next free agent, as the queue's strategy picks
 
 
 @dataclass(frozen=True)
@@ -1187,8 +1188,12 @@ def _consult(state: RouterState, event: ConsultRequested, out: list[Command]) ->
     agent = state.agents.get(event.agent_id)
     offer = state.offers.get(agent.offer_id or "") if agent is not None else None
     target = state.agents.get(event.to_agent or "")
+    if event.to_queue is not None and event.to_queue in state.queues:
+        target = _next_free_agent(state, event.to_queue, but=event.agent_id)
     problem = (
-        "one-target" if [event.to_agent, event.dial].count(None) != 1
+        "one-target" if [event.to_agent, event.dial, event.to_queue].count(None) != 2
+        else "unknown-queue" if event.to_queue is not None and event.to_queue not in state.queues
+        else "nobody-free" if event.to_queue is not None and target is None
         else "not-on-this-call" if offer is None or not offer.answered or offer.direct
         else "consulting" if offer.consult is not None
         else "unknown-agent" if event.to_agent is not None and target is None
@@ -1216,6 +1221,30 @@ def _consult(state: RouterState, event: ConsultRequested, out: list[Command]) ->
         )  # fmt: skip
     out.append(StartConsult(offer.offer_id, offer.call_id, line, dial, event.ring_timeout))
     return state
+
+
+def _next_free_agent(state: RouterState, queue_id: str, *, but: str) -> Agent | None:
+    """Who the queue would ring now for a new caller (line 2 to a queue)."""
+    queue = state.queues[queue_id]
+    free = [
+        a
+        for a in state.agents.values()
+        if a.id != but
+        and a.free_for_queue_calls
+        and queue_id in a.queues
+        and qualifies(a.skills, queue.required_skills)
+    ]
+    if not free:
+        return None
+    best = min(a.queues[queue_id] for a in free)
+    candidates = [
+        Candidate(
+            a.id, a.idle_since, a.calls_answered, skill_score(a.skills, queue.required_skills)
+        )
+        for a in free
+        if a.queues[queue_id] == best
+    ]
+    return state.agents[pick(queue.strategy, candidates, state.last_agent.get(queue_id))]
 
 
 def _consult_ended(state: RouterState, offer_id: str, at: float, out: list[Command]) -> RouterState:
