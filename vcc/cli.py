@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import secrets
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -327,9 +328,29 @@ async def _serve(settings: Settings, ami: AmiSettings) -> None:
         )
         async with engine.serving() as loop:
             _progress(f"controller connected to AMI {ami.host}:{ami.port}; Ctrl-C stops it")
-            await loop
+            await _until_stopped(loop)
     finally:
         await database.dispose()
+
+
+async def _until_stopped(loop: asyncio.Task[None]) -> None:
+    """Run until the engine's loop ends or SIGTERM/SIGINT asks us to stop; then leave
+    ``engine.serving()`` normally, so what was recorded is written and the PBX's
+    reservations are withdrawn (a service manager stops vcc with SIGTERM)."""
+    stop = asyncio.Event()
+    running = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        running.add_signal_handler(signum, stop.set)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait({loop, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if loop in done:
+            loop.result()  # the engine's loop ended: say why
+    finally:
+        stopping.cancel()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            running.remove_signal_handler(signum)
+    _progress("stopping: writing what is left and withdrawing reservations")
 
 
 async def _agents_as_recorded(

@@ -216,6 +216,7 @@ class Engine:
             | routing.InteractionEnded
             | routing.StatusChanged
             | routing.DispositionSet
+            | routing.OfferAdopted
             | routing.RingAgent
             | routing.CallAgentFirst,
         ):

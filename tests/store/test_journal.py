@@ -21,6 +21,7 @@ from vcc.core.routing import (
     Event,
     InteractionEnded,
     InteractionStarted,
+    OfferAdopted,
     OfferEnded,
     OfferFailed,
     RingAgent,
@@ -152,3 +153,33 @@ async def test_an_agents_own_call_that_found_the_line_busy_is_recorded(
     assert (call.caller, call.queue_id, call.agent_id, call.outcome) == (
         "0201234567", None, "1001", "busy",
     )  # fmt: skip
+
+
+async def test_an_adopted_call_the_dead_controller_never_wrote_down_is_recorded_whole(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await setup_db(sessions)
+    journal = StoreJournal(sessions)
+    for record in (
+        InteractionStarted("c7", "support", 0, 100.0),  # written before the crash…
+        OfferAdopted("t-7", "1001", "c7", "support", 130.0),  # …the offer was not
+        OfferEnded("t-7", "answered", 130.0),
+        InteractionEnded("c7", "answered", 190.0),
+        OfferAdopted("t-8", "1002", "c8", "support", 140.0),  # nothing of it was written
+        OfferAdopted("t-8", "1002", "c8", "support", 141.0),  # a second resync: no change
+        OfferEnded("t-8", "answered", 140.0),
+        InteractionEnded("c8", "answered", 200.0),
+    ):
+        journal.submit(record, 100.0)
+    writer = asyncio.create_task(journal.run())
+    await journal.drain()
+    writer.cancel()
+    assert journal.refused == 0
+
+    async with sessions() as session:
+        c7 = await session.get(Interaction, "c7")
+        c8 = await session.get(Interaction, "c8")
+    assert c7 is not None
+    assert (c7.outcome, c7.agent_id) == ("answered", "1001")
+    assert c8 is not None
+    assert (c8.outcome, c8.agent_id, c8.queue_id) == ("answered", "1002", "support")

@@ -14,6 +14,7 @@ from vcc.core.routing import (
     Agent,
     AgentAnswered,
     CallEnded,
+    Caller,
     CallerArrived,
     CallerLeft,
     Command,
@@ -1360,3 +1361,28 @@ def test_events_about_an_offer_that_already_ended_are_ignored() -> None:
         after, commands = step(state, late)
         assert commands == []
         assert after == replace(state, now=202.0)
+
+
+def test_callers_passed_over_for_a_kept_agent_come_first_once_it_is_taken() -> None:
+    """a4 ranks sales better than a2 and a3 but is kept for support's caller, so sales'
+    callers are passed over for it; once support takes a4, they come first again: the
+    latest sales caller must not jump ahead of them (found by the property tests)."""
+    state = RouterState.create(
+        [
+            Agent("a2", "PJSIP/a2", {"sales": 3}, status=Status.AVAILABLE),
+            Agent("a3", "PJSIP/a3", {"sales": 3}, status=Status.AVAILABLE, idle_since=1.0),
+            Agent("a4", "PJSIP/a4", {"sales": 2, "support": 1}, status=Status.AVAILABLE),
+        ],
+        [QueueConfig("sales"), QueueConfig("support")],
+    )
+    # Everyone free at once with callers waiting (as when offers ring out together).
+    waiting = tuple(
+        Caller(call_id, f"PJSIP/2001-{n}", queue, float(n), seq=n)
+        for n, (call_id, queue) in enumerate(
+            [("s1", "sales"), ("s2", "sales"), ("t1", "support"), ("s3", "sales")], start=1
+        )
+    )
+    state, out = handle(replace(state, waiting=waiting), Tick(6.0))
+
+    rung = {(c.agent_id, c.call_id) for c in out if isinstance(c, RingAgent)}
+    assert rung == {("a4", "t1"), ("a2", "s1"), ("a3", "s2")}  # s3 waits: it came last

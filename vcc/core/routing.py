@@ -35,7 +35,7 @@ above sees the agent as free, and they are made again afterwards.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TypeVar
@@ -737,6 +737,19 @@ class DispositionSet:
 
 
 @dataclass(frozen=True)
+class OfferAdopted:
+    """Record: after a restart, an agent's leg a previous controller made (ringing or
+    answered). That controller may have died before it wrote the call down: the
+    store fills in what is missing and keeps what is there."""
+
+    offer_id: str
+    agent_id: str
+    call_id: str
+    queue: str | None
+    at: float
+
+
+@dataclass(frozen=True)
 class DispositionRefused:
     agent_id: str
     problem: str  # no-call, unknown-code
@@ -752,7 +765,14 @@ class InteractionEnded:
 
 
 # Commands that only record what happened, for the store (analytics, WFM, resync).
-Record = InteractionStarted | OfferEnded | InteractionEnded | StatusChanged | DispositionSet
+Record = (
+    InteractionStarted
+    | OfferEnded
+    | InteractionEnded
+    | StatusChanged
+    | DispositionSet
+    | OfferAdopted
+)
 
 # OfferFailed reasons (the PBX's words) → the recorded result
 _OFFER_RESULTS = {"no-answer": "no_answer", "busy": "busy", "hung-up": "no_answer"}
@@ -772,6 +792,7 @@ Command = (
     | JoinConference
     | ConsultRefused
     | DispositionSet
+    | OfferAdopted
     | DispositionRefused
     | HangUpCaller
     | SendToQueue
@@ -1102,6 +1123,8 @@ def _adopt(
     queue = caller.queue if caller is not None else taken.queue if taken is not None else ""
     offer = Offer(event.offer_id, agent.id, event.call_id, queue, event.at, fast=taken is not None)
     state = replace(state, offers=_frozen({**state.offers, offer.offer_id: offer}))
+    if event.call_id:
+        out.append(OfferAdopted(offer.offer_id, agent.id, event.call_id, queue or None, event.at))
     state = _update_agent(state, agent, offer_id=offer.offer_id)
     if not event.answered:
         return state
@@ -1621,24 +1644,46 @@ def _eligible_agents(state: RouterState, caller: Caller, *, ignore_tried: bool) 
     ]
 
 
+# The last waiting list indexed by queue: most events leave ``RouterState.waiting``
+# as it was (the same tuple), so the index is built once per change, not per event.
+# A memo, not state: it holds the tuple it was built from and answers only for it.
+_waiting_index: list[tuple[tuple[Caller, ...], Mapping[str, tuple[Caller, ...]]]] = []
+
+
+def _waiting_by_queue(waiting: tuple[Caller, ...]) -> Mapping[str, tuple[Caller, ...]]:
+    if _waiting_index and _waiting_index[0][0] is waiting:
+        return _waiting_index[0][1]
+    index: dict[str, list[Caller]] = {}
+    for caller in waiting:  # already in serving order
+        index.setdefault(caller.queue, []).append(caller)
+    built = {queue_id: tuple(callers) for queue_id, callers in index.items()}
+    _waiting_index[:] = [(waiting, built)]
+    return built
+
+
 def _route(state: RouterState, out: list[Command]) -> tuple[RouterState, list[Command]]:
     """Offer waiting callers to free agents until no more offers can be made.
 
     Built for 1,000 callers and 500 agents per event: callers are indexed by queue, and
     each free agent looks only at the head of the queues they serve.
     """
-    while True:
-        if not state.waiting:
-            return state, out
-        free = [a for a in state.agents.values() if a.free_for_queue_calls]
-        if not free:
-            return state, out
-        offered = {o.call_id for o in state.offers.values()}
-        by_queue: dict[str, list[Caller]] = {}
-        for caller in state.waiting:  # already in serving order
-            if caller.call_id not in offered:
-                by_queue.setdefault(caller.queue, []).append(caller)
-        if not by_queue:  # every waiting caller is being offered already
+    if not state.waiting:
+        return state, out
+    free = [a for a in state.agents.values() if a.free_for_queue_calls]
+    index = _waiting_by_queue(state.waiting)
+    unavailable = {o.call_id for o in state.offers.values()}  # being offered already
+
+    def queue_callers(queue_id: str) -> Iterator[Caller]:
+        """The queue's callers nobody is offered, in serving order (lazily: the heads
+        are what matter)."""
+        return (c for c in index.get(queue_id, ()) if c.call_id not in unavailable)
+
+    # Each pass offers what it can; a later pass may serve a caller passed over for an
+    # agent who was kept for another queue and has been taken since.
+    while free:
+        # Queues with a caller nobody is offered: often none (all being rung already).
+        pending = {q for q in index if next(queue_callers(q), None) is not None}
+        if not pending:
             return state, out
         # Each free agent's best rank among the queues that have a caller for them: the
         # agent is kept for those queues rather than rung for one they rank lower.
@@ -1647,9 +1692,9 @@ def _route(state: RouterState, out: list[Command]) -> tuple[RouterState, list[Co
             ranks = {
                 queue_id: rank
                 for queue_id, rank in agent.queues.items()
-                if queue_id in by_queue
+                if queue_id in pending
                 and qualifies(agent.skills, state.queues[queue_id].required_skills)
-                and any(agent.id not in c.tried for c in by_queue[queue_id])
+                and any(agent.id not in c.tried for c in queue_callers(queue_id))
             }
             if ranks:
                 best = min(ranks.values())
@@ -1660,7 +1705,10 @@ def _route(state: RouterState, out: list[Command]) -> tuple[RouterState, list[Co
             return state, out
         pooled = {a.id for agents in pools.values() for a in agents}
         taken: set[str] = set()
-        for caller in heapq.merge(*(by_queue[q] for q in pools), key=lambda c: c.order):
+        kept: set[str] = set()  # better-ranked agents callers were passed over for
+        for caller in heapq.merge(*(queue_callers(q) for q in pools), key=lambda c: c.order):
+            if caller.call_id in unavailable:  # offered earlier in this pass
+                continue
             candidates = [
                 a for a in pools[caller.queue] if a.id not in taken and a.id not in caller.tried
             ]
@@ -1668,23 +1716,30 @@ def _route(state: RouterState, out: list[Command]) -> tuple[RouterState, list[Co
                 continue
             top = min(a.queues[caller.queue] for a in candidates)
             pooled_here = {a.id for a in pools[caller.queue]}
-            if any(
-                a.id not in taken
+            keepers = {
+                a.id
+                for a in free
+                if a.id not in taken
                 and a.id not in pooled_here
                 and a.id not in caller.tried
                 and a.queues.get(caller.queue, top) < top
                 and qualifies(a.skills, state.queues[caller.queue].required_skills)
-                for a in free
-            ):
+            }
+            if keepers:
+                kept |= keepers
                 continue  # a better-ranked agent is kept for a caller who may go elsewhere
             state, chosen = _offer(
                 state, caller, [a for a in candidates if a.queues[caller.queue] == top], out
             )
             taken.add(chosen)
-            if taken == pooled:
+            unavailable.add(caller.call_id)
+            if taken == pooled or chosen in kept:
+                # Callers passed over for ``chosen`` come first again: a new pass.
                 break
         if not taken:
             return state, out
+        free = [a for a in free if a.id not in taken]
+    return state, out
 
 
 def _offer(
@@ -1860,10 +1915,12 @@ def _wanted_reservations(state: RouterState) -> dict[str, str]:
     if not homes:
         return {}
     offered = {o.call_id for o in state.offers.values()}
+    index = _waiting_by_queue(state.waiting)
     tried: dict[str, list[frozenset[str]]] = {}  # per queue: its unoffered callers' tried
-    for caller in state.waiting:
-        if caller.queue in homes and caller.call_id not in offered:
-            tried.setdefault(caller.queue, []).append(caller.tried)
+    for queue_id in homes:
+        for caller in index.get(queue_id, ()):
+            if caller.call_id not in offered:
+                tried.setdefault(queue_id, []).append(caller.tried)
     wanted: dict[str, str] = {}
     for queue_id, agents in homes.items():
         waiting = tried.get(queue_id)

@@ -24,6 +24,7 @@ from vcc.core.routing import (
     DispositionSet,
     InteractionEnded,
     InteractionStarted,
+    OfferAdopted,
     OfferEnded,
     Record,
     RingAgent,
@@ -75,6 +76,9 @@ class StoreJournal:
             except VccError as exc:
                 self.refused += 1
                 log.warning("not recorded: %s (%s)", item, exc.message)
+            except Exception:  # a bug or the database itself: log it, go on with the next
+                self.refused += 1
+                log.exception("not recorded: %s", item)
             finally:
                 self.queue.task_done()
 
@@ -111,6 +115,11 @@ async def _write(session: AsyncSession, item: Record | _Offered) -> None:
             await repository.finish_offer(session, item.offer_id, item.result, _time(item.at))
         case InteractionEnded():
             await repository.finish_interaction(session, item.call_id, _time(item.at), item.outcome)
+        case OfferAdopted():
+            await repository.adopt_offer(
+                session, item.call_id, item.agent_id, _time(item.at),
+                id=item.offer_id, queue_id=item.queue,
+            )  # fmt: skip
         case DispositionSet():
             await repository.set_disposition(session, item.call_id, item.code)
 

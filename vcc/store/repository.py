@@ -280,6 +280,41 @@ async def record_offer(
     return offer
 
 
+async def adopt_offer(
+    session: AsyncSession,
+    interaction_id: str,
+    agent_id: str,
+    offered_at: datetime,
+    *,
+    id: str,
+    queue_id: str | None = None,
+) -> InteractionOffer:
+    """An offer a previous controller made, as a restarted one finds it: recorded as it
+    was if it was, else recorded now (with its interaction, if that is missing too)."""
+    async with writing(session):
+        offered_at = _aware(offered_at, "offered_at")
+        offer: InteractionOffer | None = await session.get(InteractionOffer, id)
+        if offer is not None:
+            return offer
+        interaction: Interaction | None = await session.get(Interaction, interaction_id)
+        if interaction is None:
+            if queue_id is not None and await session.get(Queue, queue_id) is None:
+                queue_id = None  # a queue since removed: the call is kept all the same
+            interaction = Interaction(
+                id=interaction_id, kind=InteractionKind.CALL, queue_id=queue_id,
+                pbx_call_id=interaction_id, enqueued_at=offered_at,
+            )  # fmt: skip
+            session.add(interaction)
+        await _get(session, Agent, agent_id, "agent")
+        if interaction.offered_at is None:
+            interaction.offered_at = offered_at
+        offer = InteractionOffer(
+            id=id, interaction_id=interaction_id, agent_id=agent_id, offered_at=offered_at
+        )
+        session.add(offer)
+    return offer
+
+
 async def finish_offer(
     session: AsyncSession, offer_id: str, result: OfferResult | str, ended_at: datetime
 ) -> InteractionOffer:
