@@ -201,6 +201,8 @@ class Engine:
         follow_ups: list[routing.Event] = [event]
         while follow_ups:
             self.state, commands = routing.handle(self.state, follow_ups.pop(0))
+            for command in commands:  # first what waits on nothing: a slow PBX delays no record
+                self._record(command)
             for command in commands:
                 failure = await self._execute(command)
                 if failure is not None:
@@ -208,7 +210,20 @@ class Engine:
             done += commands
         return done
 
-    async def _execute(self, command: routing.Command) -> routing.Event | None:
+    def _record(self, command: routing.Command) -> None:
+        """The store's records and this process's logs of a command."""
+        match command:
+            case routing.StatusChanged():
+                self.status_log.append(command)
+                log.info(
+                    "agent %s: %s%s by %s",
+                    command.agent_id,
+                    command.status.value,
+                    f" ({command.reason})" if command.reason else "",
+                    command.by,
+                )
+            case routing.StatusRefused():
+                self.refusals.append(command)
         if self.journal is not None and isinstance(
             command,
             routing.InteractionStarted
@@ -223,6 +238,9 @@ class Engine:
             self.journal.submit(command, self.state.now)
         if self.journal is not None and isinstance(command, routing.ReservationUsed):
             self.journal.submit(command.ring, self.state.now)  # the offer, as if originated
+
+    async def _execute(self, command: routing.Command) -> routing.Event | None:
+        """Carry out a command on the PBX; a failure the router must hear of, returned."""
         try:
             match command:
                 case routing.RingAgent():
@@ -311,17 +329,6 @@ class Engine:
                     if command.sound is not None:
                         await self.driver.set_variable(command.channel, "VCC_SOUND", command.sound)
                     await self.driver.redirect(command.channel, AWAY_CONTEXT)
-                case routing.StatusChanged():
-                    self.status_log.append(command)
-                    log.info(
-                        "agent %s: %s%s by %s",
-                        command.agent_id,
-                        command.status.value,
-                        f" ({command.reason})" if command.reason else "",
-                        command.by,
-                    )
-                case routing.StatusRefused():
-                    self.refusals.append(command)
         except PbxError as exc:
             if isinstance(
                 command, routing.ReserveAgent | routing.ReleaseReservation
@@ -331,6 +338,12 @@ class Engine:
                 log.debug("%s failed: %s", type(command).__name__, exc)
                 return None
             log.warning("%s failed: %s", type(command).__name__, exc)
+            if isinstance(command, routing.RingAgent | routing.CallAgentFirst):
+                return routing.OfferFailed(command.offer_id, "pbx-error", self.clock())
+        except Exception:
+            # A bug, or a library error the driver did not translate: one command lost,
+            # not the loop, nor the commands after it (statuses, records, other calls).
+            log.exception("%s failed", type(command).__name__)
             if isinstance(command, routing.RingAgent | routing.CallAgentFirst):
                 return routing.OfferFailed(command.offer_id, "pbx-error", self.clock())
         return None

@@ -159,40 +159,42 @@ async def test_asterisk_restart_frees_agents_and_records_the_calls_it_lost(
             session, id="1001", name="1001", extension="1001", sip_password="x" * 12
         )
         await session.commit()
-    journal = StoreJournal(sessions)
-    async with pbx.controller(["1001"], journal=journal, backoff=(0.05, 0.5)) as engine:
-        await caller.dial(QUEUE.extension)
-        lost = await enqueued_from(pbx, "2001")
-        await agent.wait_for("CALL_RTPESTAB")
-        await eventually(lambda: engine.state.agents["1001"].status is Status.BUSY, what="busy")
-        pbx.asterisk.kill()  # a crash: Asterisk says nothing about the calls it drops
-        for phone in (caller, agent):  # the phones never heard a BYE: they give up too
-            await phone.hangup()
-            await phone.wait_for("CALL_CLOSED")
-        pbx.asterisk.start()
-        await ami(engine).wait_ready(30)
-        await pbx.monitor.driver.wait_ready(30)
-        # the call is gone with the PBX: the agent is not left in Busy
-        await eventually(
-            lambda: (
-                engine.state.agents["1001"].status is Status.AVAILABLE
-                and engine.state.agents["1001"].offer_id is None
-            ),
-            what="1001 available again",
-        )
-        assert engine.status_log[-1].status is Status.AVAILABLE, engine.status_log[-3:]
-        assert engine.status_log[-1].by == "system"
-        for phone in pbx.phones.values():
-            await phone.register()
-        caller.clear()
-        agent.clear()
-        await caller.dial(QUEUE.extension)
-        await agent.wait_for("CALL_RTPESTAB")
-        await hear_each_other_for_a_second(pbx)
-        await caller.hangup()
-        await agent.wait_for("CALL_CLOSED")
+    try:
+        journal = StoreJournal(sessions)
+        async with pbx.controller(["1001"], journal=journal, backoff=(0.05, 0.5)) as engine:
+            await caller.dial(QUEUE.extension)
+            lost = await enqueued_from(pbx, "2001")
+            await agent.wait_for("CALL_RTPESTAB")
+            await eventually(lambda: engine.state.agents["1001"].status is Status.BUSY, what="busy")
+            pbx.asterisk.kill()  # a crash: Asterisk says nothing about the calls it drops
+            for phone in (caller, agent):  # the phones never heard a BYE: they give up too
+                await phone.hangup()
+                await phone.wait_for("CALL_CLOSED")
+            pbx.asterisk.start()
+            await ami(engine).wait_ready(30)
+            await pbx.monitor.driver.wait_ready(30)
+            # the call is gone with the PBX: the agent is not left in Busy
+            await eventually(
+                lambda: (
+                    engine.state.agents["1001"].status is Status.AVAILABLE
+                    and engine.state.agents["1001"].offer_id is None
+                ),
+                what="1001 available again",
+            )
+            assert engine.status_log[-1].status is Status.AVAILABLE, engine.status_log[-3:]
+            assert engine.status_log[-1].by == "system"
+            for phone in pbx.phones.values():
+                await phone.register()
+            caller.clear()
+            agent.clear()
+            await caller.dial(QUEUE.extension)
+            await agent.wait_for("CALL_RTPESTAB")
+            await hear_each_other_for_a_second(pbx)
+            await caller.hangup()
+            await agent.wait_for("CALL_CLOSED")
+    finally:  # also when the test fails: no connection left for the GC to find
+        await database.dispose()
     outcomes = await recorded_outcomes(tmp_path / "vcc.db")
-    await database.dispose()
     assert outcomes[lost.uniqueid] == "lost"  # the call the restart took away
     assert list(outcomes.values()).count("answered") == 1  # the one after it
     assert_heard(caller.heard, 1000.0, start=-0.8)
