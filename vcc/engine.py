@@ -25,6 +25,7 @@ from vcc.pbx.driver import PbxDriver
 from vcc.pbx.events import (
     CallerEnqueued,
     CallerHearsMusic,
+    CallerPressed,
     CallerTookReservation,
     ChannelCreated,
     ChannelHungUp,
@@ -367,6 +368,8 @@ class Engine:
                         event.priority,
                     )
                 ]
+            case CallerPressed():
+                return [routing.CallerPressedKey(event.uniqueid, event.key, event.at)]
             case CallerHearsMusic():
                 return [routing.CallerBackToMusic(event.uniqueid)]
             case ChannelCreated():

@@ -115,6 +115,13 @@ def _queue(where: str, table: Any) -> tuple[QueueConfig, QueueNumber]:
         if overflow is not None:
             raise InvalidInput(f"{where}: give overflow_queue or overflow_message, not both")
         overflow = r.check(lambda: OverflowToMessage(r.get("overflow_message", str)))
+    exit_to: Overflow | None = None
+    if r.get("exit_queue", str) is not None:
+        exit_to = OverflowToQueue(r.get("exit_queue", str))
+    if r.get("exit_message", str) is not None:
+        if exit_to is not None:
+            raise InvalidInput(f"{where}: give exit_queue or exit_message, not both")
+        exit_to = r.check(lambda: OverflowToMessage(r.get("exit_message", str)))
     strategy_name = r.get("strategy", str, "longest_idle")
     try:
         strategy = Strategy(strategy_name)
@@ -144,6 +151,8 @@ def _queue(where: str, table: Any) -> tuple[QueueConfig, QueueNumber]:
             dispositions=tuple(_strings(f"{where}.dispositions", r.get("dispositions", list, []))),
             disposition_required=r.get("disposition_required", bool, False),
             transfer_keeps_wait=r.get("transfer_keeps_wait", bool, True),
+            exit_key=r.get("exit_key", str),
+            exit_to=exit_to,
         )
     )
     number = r.check(lambda: QueueNumber(extension, queue_id))
@@ -300,6 +309,8 @@ def parse_tenant(table: Mapping[str, Any]) -> Tenant:
             raise InvalidInput(
                 f"queue {queue.id}: overflow_queue {queue.overflow.queue!r} is unknown"
             )
+        if isinstance(queue.exit_to, OverflowToQueue) and queue.exit_to.queue not in ids:
+            raise InvalidInput(f"queue {queue.id}: exit_queue {queue.exit_to.queue!r} is unknown")
     named = [_agent(f"agents[{i}]", a) for i, a in enumerate(table.get("agents", []))]
     agents = tuple(a for a, _ in named)
     for agent in agents:

@@ -11,7 +11,13 @@ from vcc.core.agents import RequestProblem, Status, StatusRequest, StatusRules
 from vcc.core.queues import OverflowToMessage, OverflowToQueue, QueueConfig
 from vcc.core.routing import Agent, StatusRequested
 from vcc.engine import Engine
-from vcc.pbx.events import CallerEnqueued, ChannelEnteredBridge, ChannelHungUp
+from vcc.pbx.events import (
+    CallerEnqueued,
+    CallerPressed,
+    ChannelEnteredBridge,
+    ChannelHungUp,
+    HoldMusicStarted,
+)
 
 
 def agent(
@@ -230,3 +236,57 @@ async def test_waiting_caller_hears_position_and_periodic_message(pbx: PbxHarnes
     you_are_next = pbx.prompt_as_wav("queue-youarenext")
     assert best_match(caller.heard, you_are_next) > 0.6
     assert heard_somewhere(caller.heard, TEST_SOUNDS["periodic"])
+
+
+async def test_the_exit_key_takes_a_waiting_caller_to_another_queue_other_keys_do_nothing(
+    pbx: PbxHarness,
+) -> None:
+    caller, sales_agent = pbx.phones["2001"], pbx.phones["1002"]
+    queues = [
+        QueueConfig(QUEUE.queue, exit_key="0", exit_to=OverflowToQueue(SALES.queue)),
+        QueueConfig(SALES.queue),
+    ]
+    agents = [
+        agent("1001", {QUEUE.queue: 0}, status=Status.BREAK),
+        agent("1002", {SALES.queue: 0}, status=Status.BREAK),
+    ]
+    async with pbx.controller(agents, queues=queues) as engine:
+        await caller.dial(QUEUE.extension)
+        enqueued = await pbx.monitor.wait_for(CallerEnqueued, queue=QUEUE.queue)
+        await pbx.monitor.wait_for(HoldMusicStarted, uniqueid=enqueued.uniqueid)
+        steps_before = engine.steps
+        await caller.command("sndcode", "5")  # not the exit key: nothing happens
+        pressed = await pbx.monitor.wait_for(CallerPressed, uniqueid=enqueued.uniqueid)
+        assert pressed.key == "5"
+        await eventually(lambda: engine.steps > steps_before, what="the key handled")
+        assert [c.queue for c in engine.state.waiting] == [QUEUE.queue]
+        await caller.command("sndcode", "0")
+        await eventually(
+            lambda: [c.queue for c in engine.state.waiting] == [SALES.queue],
+            what="the caller moved to sales",
+        )
+        request(engine, "1002", Status.AVAILABLE)  # sales' agent comes back and takes it
+        await pbx.monitor.wait_for(ChannelEnteredBridge, uniqueid=enqueued.uniqueid)
+        await sales_agent.wait_for("CALL_RTPESTAB")
+        await hear_each_other_for_a_second(pbx)
+        await end_call(pbx, engine, "1002")
+    assert_heard(caller.heard, 1200.0, start=-0.8)
+
+
+async def test_the_exit_key_can_lead_to_a_message_and_goodbye(pbx: PbxHarness) -> None:
+    caller = pbx.phones["2001"]
+    queues = [
+        QueueConfig(QUEUE.queue, exit_key="#", exit_to=OverflowToMessage("vcc-test/full")),
+        QueueConfig(SALES.queue),
+    ]
+    async with pbx.controller(
+        [agent("1001", {QUEUE.queue: 0}, status=Status.BREAK)], queues=queues
+    ) as engine:
+        await caller.dial(QUEUE.extension)
+        enqueued = await pbx.monitor.wait_for(CallerEnqueued, queue=QUEUE.queue)
+        await pbx.monitor.wait_for(HoldMusicStarted, uniqueid=enqueued.uniqueid)
+        await caller.command("sndcode", "#")
+        await pbx.monitor.wait_for(ChannelHungUp, uniqueid=enqueued.uniqueid, timeout=15)
+        await caller.wait_for("CALL_CLOSED")
+        assert not engine.state.waiting
+    assert heard_somewhere(caller.heard, TEST_SOUNDS["full"])

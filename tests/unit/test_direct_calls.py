@@ -8,7 +8,7 @@ import pytest
 from vcc import validate
 from vcc.core.agents import RequestProblem, Status, StatusRequest
 from vcc.core.outbound import NotAllowed, OutboundPolicy
-from vcc.core.queues import QueueConfig
+from vcc.core.queues import OverflowToMessage, OverflowToQueue, QueueConfig
 from vcc.core.routing import (
     Agent,
     AgentAnswered,
@@ -16,6 +16,7 @@ from vcc.core.routing import (
     CallEnded,
     CallerArrived,
     CallerLeft,
+    CallerPressedKey,
     Command,
     CompleteConsult,
     ConferenceRequested,
@@ -38,9 +39,11 @@ from vcc.core.routing import (
     InteractionEnded,
     InteractionStarted,
     JoinConference,
+    MoveCaller,
     OfferFailed,
     RingAgent,
     RouterState,
+    SendCallerAway,
     SendToNumber,
     SendToQueue,
     StartConsult,
@@ -430,3 +433,42 @@ def test_line_2_to_a_queue_calls_its_next_free_agent_or_is_refused() -> None:
 
     _, out = run(on_call(Status.BREAK), ConsultRequested("a1", 11.0, to_queue="sales"))
     assert out == [ConsultRefused("a1", "nobody-free")]
+
+
+# -- a queue's exit key (the ACD, here beside the other caller actions) --------------------
+def waiting_in(queue: QueueConfig) -> RouterState:
+    state = RouterState.create(
+        [Agent("a1", "PJSIP/1001", {"support": 0}, status=Status.BREAK)],
+        [queue, QueueConfig("sales")],
+    )
+    state, _ = run(state, CallerArrived("c1", "PJSIP/2001-1", "support", 1.0))
+    return state
+
+
+def test_the_exit_key_moves_a_waiting_caller_and_other_keys_do_nothing() -> None:
+    state = waiting_in(QueueConfig("support", exit_key="0", exit_to=OverflowToQueue("sales")))
+
+    state, out = run(state, CallerPressedKey("c1", "5", 2.0))
+    assert out == [] and state.waiting[0].queue == "support"  # noqa: PT018
+    state, out = run(state, CallerPressedKey("c1", "0", 3.0))
+    assert MoveCaller("c1", "PJSIP/2001-1", "sales", "exit-key") in out
+    assert state.waiting[0].queue == "sales"
+
+
+def test_the_exit_key_to_a_message_ends_the_interaction_as_exited() -> None:
+    queue = QueueConfig("support", exit_key="#", exit_to=OverflowToMessage("custom/bye"))
+    state, out = run(waiting_in(queue), CallerPressedKey("c1", "#", 2.0))
+
+    assert SendCallerAway("c1", "PJSIP/2001-1", "custom/bye", "exit-key") in out
+    assert InteractionEnded("c1", "exited", 2.0) in out
+    assert not state.waiting
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [({"exit_key": "0"}, "place to exit to"), ({"exit_key": "A", "exit_to": OverflowToQueue("x")},
+     "exit key"), ({"exit_key": "0", "exit_to": OverflowToQueue("support")}, "same queue")],
+)  # fmt: skip
+def test_exit_key_settings_are_checked(settings: dict[str, object], message: str) -> None:
+    with pytest.raises((ValueError, InvalidInput), match=message):
+        QueueConfig("support", **settings)  # type: ignore[arg-type]

@@ -40,6 +40,8 @@ periodic_message = "custom/promo"
 periodic_message_every = 45
 dispositions = ["solved", "callback"]
 disposition_required = true
+exit_key = "0"
+exit_queue = "sales"
 
 [[queues]]
 id = "sales"
@@ -107,6 +109,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert main.options["#"] == PlayAndHangUp("vm-goodbye")
     assert more.on_failure == ToQueue("support")
     assert (support.dispositions, support.disposition_required) == (("solved", "callback"), True)
+    assert (support.exit_key, support.exit_to) == ("0", OverflowToQueue("sales"))
     assert tenant.outbound is not None
     assert tenant.outbound.check("020 123 4567") == "0201234567"
     assert (tenant.outbound.ring_timeout, tenant.outbound.wrap_up) == (30.0, 15.0)
@@ -166,6 +169,9 @@ def test_menus_render_to_dialplan_with_hours_keys_and_retries(tmp_path: Path) ->
         (('dial = "PJSIP/{number}@trunk"', 'dial = "PJSIP/0900"'), "'{number}' once"),
         (('allowed = ["0[1-7][0-9]{8}"]', 'allowed = ["(0"]'), "not a valid regular"),
         (("wrap_up = 15", "wrap_upp = 15"), "outbound: unknown key(s) wrap_upp"),
+        (('exit_key = "0"', 'exit_key = "X"'), "exit key 'X' is not valid"),
+        (('exit_queue = "sales"', 'exit_queue = "billing"'), "exit_queue 'billing' is unknown"),
+        (('exit_queue = "sales"', 'exit_message = "a&b"'), "not a valid sound name"),
     ],
 )
 def test_a_mistake_is_a_clear_error_naming_where(

@@ -64,6 +64,9 @@ class QueueConfig:
     # A caller transferred into this queue keeps the time they already waited (their
     # place among the others), or starts waiting anew.
     transfer_keeps_wait: bool = True
+    # A waiting caller who presses this key leaves the queue for ``exit_to``.
+    exit_key: str | None = None
+    exit_to: Overflow | None = None
 
     def __post_init__(self) -> None:
         if self.ring_timeout <= 0:
@@ -84,6 +87,12 @@ class QueueConfig:
         validate.slug(self.id, what="queue id")
         for code in self.dispositions:
             validate.slug(code, what="disposition code")
+        if self.exit_key is not None:
+            validate.dtmf(self.exit_key, what="exit key")
+        if (self.exit_key is None) != (self.exit_to is None):
+            raise ValueError("an exit key needs a place to exit to, and the other way round")
+        if isinstance(self.exit_to, OverflowToQueue) and self.exit_to.queue == self.id:
+            raise ValueError("a queue's exit key cannot lead into the same queue")
         if self.disposition_required and not self.dispositions:
             raise ValueError("a required disposition needs disposition codes to pick from")
         if self.periodic_message is not None:

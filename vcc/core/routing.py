@@ -204,6 +204,8 @@ class RouterState:
                 and queue.overflow.queue not in queue_map
             ):
                 raise ValueError(f"queue {queue.id} overflows into unknown {queue.overflow.queue}")
+            if isinstance(queue.exit_to, OverflowToQueue) and queue.exit_to.queue not in queue_map:
+                raise ValueError(f"queue {queue.id} exits into unknown {queue.exit_to.queue}")
         return cls(
             agents=_frozen(agent_map),
             queues=_frozen(queue_map),
@@ -257,6 +259,15 @@ class CallerArrived:
 class CallerLeft:
     call_id: str
     lost: bool = False  # gone while vcc could not see (PBX restart, controller away)
+
+
+@dataclass(frozen=True)
+class CallerPressedKey:
+    """A waiting caller pressed a key (the queue's exit key, perhaps)."""
+
+    call_id: str
+    key: str
+    at: float
 
 
 @dataclass(frozen=True)
@@ -461,6 +472,7 @@ Event = (
     CallerArrived
     | CallerLeft
     | CallerBackToMusic
+    | CallerPressedKey
     | OfferFound
     | AgentAnswered
     | OfferFailed
@@ -866,6 +878,17 @@ def _apply(
                     for c in state.waiting
                 ),
             )
+        case CallerPressedKey():
+            caller = state.caller(event.call_id)
+            queue = state.queues.get(caller.queue) if caller is not None else None
+            if (
+                caller is not None
+                and queue is not None
+                and queue.exit_key == event.key
+                and state.offer_for_call(caller.call_id) is None  # not while a phone rings
+            ):
+                state = _forget_caller(state, caller.call_id)
+                state = _overflow(state, caller, queue, "exit-key", out, queue.exit_to)
         case OfferFound():
             state = _adopt(state, event, out, lifted)
         case AgentAnswered():
@@ -980,10 +1003,16 @@ def _forget_caller(state: RouterState, call_id: str) -> RouterState:
 
 
 def _overflow(
-    state: RouterState, caller: Caller, queue: QueueConfig, why: str, out: list[Command]
+    state: RouterState,
+    caller: Caller,
+    queue: QueueConfig,
+    why: str,
+    out: list[Command],
+    to: Overflow | None = None,
 ) -> RouterState:
-    """Send a caller where the queue's overflow says. ``caller`` is not in ``waiting``."""
-    target: Overflow | None = queue.overflow
+    """Send a caller where the queue's overflow says (or ``to``, for the exit key).
+    ``caller`` is not in ``waiting``."""
+    target: Overflow | None = queue.overflow if to is None else to
     if isinstance(target, OverflowToQueue):
         other = state.queues[target.queue]
         full = other.max_length is not None and (
@@ -997,7 +1026,7 @@ def _overflow(
         target = other.overflow if isinstance(other.overflow, OverflowToMessage) else None
     sound = target.sound if isinstance(target, OverflowToMessage) else None
     out.append(SendCallerAway(caller.call_id, caller.channel, sound, why))
-    outcome = "timed_out" if why == "max-wait" else "rejected"
+    outcome = {"max-wait": "timed_out", "exit-key": "exited"}.get(why, "rejected")
     out.append(InteractionEnded(caller.call_id, outcome, state.now))
     return state
 

@@ -9,6 +9,7 @@ from typing import Any
 from vcc.pbx.events import (
     CallerEnqueued,
     CallerHearsMusic,
+    CallerPressed,
     CallerTookReservation,
     ChannelCreated,
     ChannelEnteredBridge,
@@ -82,6 +83,8 @@ def _user_event(m: Headers) -> PbxEvent | None:
     """vcc's own UserEvents from dialplan/extensions.conf; others are not ours."""
     if m["UserEvent"] == "VccEnqueue":
         return _enqueued(m)
+    if m["UserEvent"] == "VccKey":
+        return CallerPressed(_at(m), m["CallerUniqueid"], m["Key"])
     if m["UserEvent"] == "VccMusic":
         return CallerHearsMusic(_at(m), m["CallerUniqueid"])
     if m["UserEvent"] == "VccReservedFailed":

@@ -147,6 +147,14 @@ class ReservedDialFailed(PbxEvent):
 
 
 @dataclass(frozen=True)
+class CallerPressed(PbxEvent):
+    """A caller in the wait loop pressed a DTMF key."""
+
+    uniqueid: str
+    key: str
+
+
+@dataclass(frozen=True)
 class CallerHearsMusic(PbxEvent):
     """A waiting caller is (back) in the wait loop: free to hear an announcement."""
 
