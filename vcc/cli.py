@@ -236,7 +236,10 @@ async def _read_provisioning(settings: Settings, tenant: Tenant) -> PbxProvision
     engine = create_engine(url)
     try:
         async with session_factory(engine, read_only=True)() as session:
-            served = await spec_from_db(session, phones=phones, menus=tenant.spec.menus)
+            served = await spec_from_db(
+                session, phones=phones, menus=tenant.spec.menus,
+                moh_classes=tenant.spec.moh_classes,
+            )  # fmt: skip
     except DBAPIError as exc:
         lines = str(exc.orig).strip().splitlines()
         raise DatabaseUnavailable(

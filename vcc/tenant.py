@@ -20,7 +20,7 @@ from vcc.core.outbound import OutboundPolicy
 from vcc.core.queues import Overflow, OverflowToMessage, OverflowToQueue, QueueConfig, Strategy
 from vcc.core.routing import Agent
 from vcc.errors import ConfigError, InvalidInput
-from vcc.localpbx.spec import Endpoint, EndpointRole, PbxSpec, QueueNumber
+from vcc.localpbx.spec import Endpoint, EndpointRole, MohClass, PbxSpec, QueueNumber
 
 DEMO_TENANT = Path(__file__).resolve().parent / "tenants" / "demo.toml"
 NAME_LENGTH = 100  # an agent's name, as the database keeps it
@@ -152,10 +152,11 @@ def _queue(where: str, table: Any) -> tuple[QueueConfig, QueueNumber]:
             disposition_required=r.get("disposition_required", bool, False),
             transfer_keeps_wait=r.get("transfer_keeps_wait", bool, True),
             exit_key=r.get("exit_key", str),
+            moh_class=r.get("moh_class", str, "default"),
             exit_to=exit_to,
         )
     )
-    number = r.check(lambda: QueueNumber(extension, queue_id))
+    number = r.check(lambda: QueueNumber(extension, queue_id, config.moh_class))
     r.done()
     return config, number
 
@@ -293,7 +294,16 @@ def _rules(table: Mapping[str, Any]) -> StatusRules:
 
 def parse_tenant(table: Mapping[str, Any]) -> Tenant:
     """Build and check a tenant from a parsed TOML document."""
-    known = {"queues", "agents", "phones", "menus", "status_codes", "status_rules", "outbound"}
+    known = {
+        "queues",
+        "agents",
+        "phones",
+        "menus",
+        "status_codes",
+        "status_rules",
+        "outbound",
+        "moh",
+    }
     unknown = sorted(set(table) - known)
     if unknown:
         raise InvalidInput(
@@ -327,10 +337,20 @@ def parse_tenant(table: Mapping[str, Any]) -> Tenant:
         phones.append(r.check(lambda: Endpoint(extension, EndpointRole.CALLER)))  # noqa: B023
         r.done()
     menus = tuple(_menu(f"menus[{i}]", m) for i, m in enumerate(table.get("menus", [])))
+    moh = table.get("moh", {})
+    if not isinstance(moh, dict) or not all(isinstance(d, str) for d in moh.values()):
+        raise InvalidInput("[moh] must be a table of class name = directory")
+    moh_classes: list[MohClass] = []
+    for name, directory in moh.items():
+        try:
+            moh_classes.append(MohClass(name, Path(directory)))
+        except InvalidInput as exc:
+            raise InvalidInput(f"moh.{name}: {exc.message}", hint=exc.hint) from None
     spec = PbxSpec(
         endpoints=(*(Endpoint(a.id, EndpointRole.AGENT) for a in agents), *phones),
         queues=tuple(n for _, n in pairs),
         menus=menus,
+        moh_classes=tuple(moh_classes),
     )
     names = {a.id: name.strip() for a, name in named if name is not None}
     outbound = _outbound(table["outbound"]) if "outbound" in table else None

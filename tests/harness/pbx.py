@@ -23,7 +23,7 @@ from vcc.engine import Engine, Journal
 from vcc.localpbx import install as installer
 from vcc.localpbx.audio import write_tone
 from vcc.localpbx.instance import LocalAsterisk
-from vcc.localpbx.spec import Endpoint, EndpointRole, PbxSpec, QueueNumber
+from vcc.localpbx.spec import Endpoint, EndpointRole, MohClass, PbxSpec, QueueNumber
 from vcc.pbx.asterisk import AsteriskDriver
 from vcc.pbx.events import PbxEvent
 
@@ -31,8 +31,9 @@ E = TypeVar("E", bound=PbxEvent)
 
 TEST_PORTS = PbxPorts(sip=25060, ami=25038, rtp_start=26000, rtp_end=26499)
 QUEUE = QueueNumber("7000", "support")
-SALES = QueueNumber("7001", "sales")
-MOH_HZ = 330.0
+SALES = QueueNumber("7001", "sales", moh_class="sales-music")
+MOH_HZ = 330.0  # vcc's default class (support)
+SALES_MOH_HZ = 370.0  # sales' own class: the harness gives it a directory of its own
 
 # Sounds the tests give the PBX: tones, so what a caller heard can be told apart.
 TEST_SOUNDS = {
@@ -104,10 +105,13 @@ class PbxHarness:
 
     def __init__(self, settings: Settings, *, phone_port_base: int = 25100) -> None:
         runtime = installer.install(settings, lambda m: print(f"[harness] {m}", file=sys.stderr))
+        sales_music = settings.data_dir / f"{settings.instance}-moh" / "sales-music"
+        write_tone(sales_music / "tone.wav", SALES_MOH_HZ, 10.0, amplitude=0.3)
         spec = PbxSpec(
             endpoints=tuple(Endpoint(p.extension, p.role) for p in PHONES),
             queues=(QUEUE, SALES),
             menus=(MENU,),
+            moh_classes=(MohClass(SALES.moh_class, sales_music),),
         )
         self.settings = settings
         self.asterisk = LocalAsterisk(settings, runtime, spec)

@@ -4,7 +4,7 @@ reason codes, overflow, and what waiting callers hear."""
 from __future__ import annotations
 
 from tests.harness.audio import assert_heard, best_match, heard_somewhere
-from tests.harness.pbx import QUEUE, SALES, TEST_SOUNDS, PbxHarness
+from tests.harness.pbx import MOH_HZ, QUEUE, SALES, SALES_MOH_HZ, TEST_SOUNDS, PbxHarness
 from tests.harness.until import eventually
 from tests.pbx.test_first_call import end_call, hear_each_other_for_a_second
 from vcc.core.agents import RequestProblem, Status, StatusRequest, StatusRules
@@ -290,3 +290,24 @@ async def test_the_exit_key_can_lead_to_a_message_and_goodbye(pbx: PbxHarness) -
         await caller.wait_for("CALL_CLOSED")
         assert not engine.state.waiting
     assert heard_somewhere(caller.heard, TEST_SOUNDS["full"])
+
+
+async def test_each_queue_plays_its_own_music_on_hold(pbx: PbxHarness) -> None:
+    support_caller, sales_caller = pbx.phones["2001"], pbx.phones["2002"]
+    agents = [
+        agent("1001", {QUEUE.queue: 0}, status=Status.BREAK),
+        agent("1002", {SALES.queue: 0}, status=Status.BREAK),
+    ]
+    async with pbx.controller(agents) as engine:
+        await support_caller.dial(QUEUE.extension)
+        await sales_caller.dial(SALES.extension)
+        for queue in (QUEUE, SALES):
+            enqueued = await pbx.monitor.wait_for(CallerEnqueued, queue=queue.queue)
+            await pbx.monitor.wait_for(HoldMusicStarted, uniqueid=enqueued.uniqueid)
+        await waiting_unoffered(engine, 2)
+        await hear_each_other_for_a_second(pbx)  # both listen to their queue's music
+        for phone in (support_caller, sales_caller):
+            await phone.hangup()
+            await phone.wait_for("CALL_CLOSED")
+    assert_heard(support_caller.heard, MOH_HZ, start=-0.8)
+    assert_heard(sales_caller.heard, SALES_MOH_HZ, start=-0.8)

@@ -301,6 +301,8 @@ async def test_removing_a_queue_with_interactions_is_refused(sessions: Sessions)
     before = await snapshot(sessions)
     no_sales = DEMO[: DEMO.index('[[queues]]\nid = "sales"')] + DEMO[DEMO.index("[[agents]]") :]
     no_sales = edit('overflow_queue = "sales"', "", no_sales)
+    no_sales = edit('exit_key = "0"', "", no_sales)
+    no_sales = edit('exit_queue = "sales"', "", no_sales)
     no_sales = edit("support = 0, sales = 1", "support = 0", no_sales)
     no_sales = edit('options."2" = { queue = "sales", priority = 5 }\n', "", no_sales)
 

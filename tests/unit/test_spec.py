@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from vcc.errors import InvalidInput
-from vcc.localpbx.spec import Endpoint, EndpointRole, PbxSpec, QueueNumber
+from vcc.localpbx.spec import Endpoint, EndpointRole, MohClass, PbxSpec, QueueNumber
 
 
 def test_a_spec_of_distinct_numbers_is_accepted() -> None:
@@ -65,3 +67,15 @@ def test_an_invalid_queue_extension_is_refused(extension: str) -> None:
 def test_an_invalid_endpoint_extension_is_refused(extension: str) -> None:
     with pytest.raises(InvalidInput, match="endpoint extension"):
         Endpoint(extension, EndpointRole.AGENT)
+
+
+def test_a_music_class_plays_only_plain_sound_files(tmp_path: Path) -> None:
+    for name in ("a.wav", "b.gsm", "..hidden.wav", "c d.wav", "notes.txt", "e.wav;x"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "sub.wav").mkdir()
+
+    assert [p.name for p in MohClass("calm", tmp_path).files()] == ["a.wav", "b.gsm"]
+    with pytest.raises(InvalidInput, match="no sound files"):
+        MohClass("empty", tmp_path / "sub.wav").files()
+    with pytest.raises(InvalidInput, match="not a directory"):
+        MohClass("gone", tmp_path / "nope").files()

@@ -20,6 +20,9 @@ allowed = ["0[1-7][0-9]{8}"]
 ring_timeout = 30
 wrap_up = 15
 
+[moh]
+calm = "/srv/vcc/moh/calm"
+
 [status_codes]
 break = ["lunch"]
 [status_rules]
@@ -47,6 +50,7 @@ exit_queue = "sales"
 id = "sales"
 extension = "7001"
 overflow_message = "tt-allbusy"
+moh_class = "calm"
 
 [[agents]]
 id = "1001"
@@ -110,6 +114,11 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert more.on_failure == ToQueue("support")
     assert (support.dispositions, support.disposition_required) == (("solved", "callback"), True)
     assert (support.exit_key, support.exit_to) == ("0", OverflowToQueue("sales"))
+    assert (support.moh_class, sales.moh_class) == ("default", "calm")
+    assert [(m.name, str(m.directory)) for m in tenant.spec.moh_classes] == [
+        ("calm", "/srv/vcc/moh/calm")
+    ]
+    assert [q.moh_class for q in tenant.spec.queues] == ["default", "calm"]
     assert tenant.outbound is not None
     assert tenant.outbound.check("020 123 4567") == "0201234567"
     assert (tenant.outbound.ring_timeout, tenant.outbound.wrap_up) == (30.0, 15.0)
@@ -170,6 +179,9 @@ def test_menus_render_to_dialplan_with_hours_keys_and_retries(tmp_path: Path) ->
         (('allowed = ["0[1-7][0-9]{8}"]', 'allowed = ["(0"]'), "not a valid regular"),
         (("wrap_up = 15", "wrap_upp = 15"), "outbound: unknown key(s) wrap_upp"),
         (('exit_key = "0"', 'exit_key = "X"'), "exit key 'X' is not valid"),
+        (('moh_class = "calm"', 'moh_class = "loud"'), "unknown music on hold class 'loud'"),
+        (('calm = "/srv/vcc/moh/calm"', 'calm = "moh/calm"'), "as an absolute path"),
+        (('calm = "/srv/vcc/moh/calm"', 'default = "/srv/x"'), "'default' is vcc's own"),
         (('exit_queue = "sales"', 'exit_queue = "billing"'), "exit_queue 'billing' is unknown"),
         (('exit_queue = "sales"', 'exit_message = "a&b"'), "not a valid sound name"),
     ],

@@ -64,6 +64,7 @@ class QueueConfig:
     # A caller transferred into this queue keeps the time they already waited (their
     # place among the others), or starts waiting anew.
     transfer_keeps_wait: bool = True
+    moh_class: str = "default"  # what waiting callers hear (played by the PBX)
     # A waiting caller who presses this key leaves the queue for ``exit_to``.
     exit_key: str | None = None
     exit_to: Overflow | None = None
@@ -87,6 +88,7 @@ class QueueConfig:
         validate.slug(self.id, what="queue id")
         for code in self.dispositions:
             validate.slug(code, what="disposition code")
+        validate.slug(self.moh_class, what="music on hold class")
         if self.exit_key is not None:
             validate.dtmf(self.exit_key, what="exit key")
         if (self.exit_key is None) != (self.exit_to is None):

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -141,6 +142,10 @@ class LocalAsterisk:
                 filter(None, [self._render_queues(), ivr.render_entries(self.spec.menus)])
             ),
             "ivr_menus": ivr.render_menus(self.spec.menus),
+            "moh_classes": self._render_moh_classes(),
+            "moh_globals": "\n".join(
+                f"VCC_MOH_{q.queue.replace('-', '_')} = {q.moh_class}" for q in self.spec.queues
+            ),
         }
         templates = sorted(self.settings.dialplan_dir.glob("*.conf"))
         if not templates:
@@ -190,6 +195,22 @@ class LocalAsterisk:
                 f"[{ext}]\ntype = aor\nmax_contacts = 1\nremove_existing = yes\n"
             )
         return "\n".join(blocks)
+
+    def _render_moh_classes(self) -> str:
+        """Copy each class's files in (the chrooted Asterisk sees only its own tree)."""
+        sections = []
+        for moh in self.spec.moh_classes:
+            target = self.dir / "moh" / moh.name
+            target.mkdir(parents=True, exist_ok=True)
+            files = moh.files()
+            for stale in target.iterdir():
+                if stale.name not in {f.name for f in files}:
+                    stale.unlink()
+            for source in files:
+                shutil.copyfile(source, target / source.name)
+            directory = f"{self.base}/moh/{moh.name}"
+            sections.append(f"[{moh.name}]\nmode = files\ndirectory = {directory}\nsort = alpha\n")
+        return "\n".join(sections)
 
     def _render_queues(self) -> str:
         return "\n".join(

@@ -32,7 +32,7 @@ from vcc.core.agents import Status
 from vcc.core.ivr import IvrMenu
 from vcc.core.queues import OverflowToMessage, OverflowToQueue, QueueConfig
 from vcc.errors import Conflict, InvalidInput
-from vcc.localpbx.spec import Endpoint, EndpointRole, PbxSpec, QueueNumber
+from vcc.localpbx.spec import Endpoint, EndpointRole, MohClass, PbxSpec, QueueNumber
 from vcc.store.models import (
     Agent,
     AgentSkill,
@@ -147,6 +147,8 @@ def _queue_columns(config: QueueConfig, extension: str) -> dict[str, Any]:
         "periodic_message_every_s": _seconds(
             config.id, "periodic_message_every", config.periodic_message_every
         ),
+        "moh_class": config.moh_class,
+        "exit_key": config.exit_key,
     }
 
 
@@ -439,6 +441,7 @@ async def spec_from_db(
     *,
     phones: Sequence[Endpoint] = (),
     menus: Sequence[IvrMenu] = (),
+    moh_classes: Sequence[MohClass] = (),
 ) -> PbxProvisioning:
     """What the PBX serves: every agent's desk phone with the database's SIP password,
     the queue numbers, and the ``phones`` and ``menus`` the database doesn't keep
@@ -451,7 +454,8 @@ async def spec_from_db(
             *(Endpoint(a.extension, EndpointRole.AGENT) for a in agents),
             *(p for p in phones if p.role is not EndpointRole.AGENT),
         ),
-        queues=tuple(QueueNumber(q.extension, q.id) for q in queues),
+        queues=tuple(QueueNumber(q.extension, q.id, q.moh_class) for q in queues),
         menus=tuple(menus),
+        moh_classes=tuple(moh_classes),
     )
     return PbxProvisioning(spec, {a.extension: a.sip_password for a in agents})
