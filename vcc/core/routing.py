@@ -1601,16 +1601,20 @@ def _tick(state: RouterState, now: float, out: list[Command]) -> RouterState:
     # A caller every possible agent has let ring out starts a new round, at most once
     # per tick, so phones that fail at once cannot spin the loop. Not while it rings.
     offered = {o.call_id for o in state.offers.values()}
+    new_round = {
+        c.call_id
+        for c in state.waiting
+        if c.tried
+        and c.call_id not in offered
+        and not _eligible_agents(state, c, ignore_tried=False)
+        and _eligible_agents(state, c, ignore_tried=True)
+    }
+    if not new_round:  # the same tuple: what was built from it stays valid
+        return state
     return replace(
         state,
         waiting=tuple(
-            replace(c, tried=frozenset())
-            if c.tried
-            and c.call_id not in offered
-            and not _eligible_agents(state, c, ignore_tried=False)
-            and _eligible_agents(state, c, ignore_tried=True)
-            else c
-            for c in state.waiting
+            replace(c, tried=frozenset()) if c.call_id in new_round else c for c in state.waiting
         ),
     )
 
