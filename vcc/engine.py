@@ -244,32 +244,14 @@ class Engine:
         """Carry out a command on the PBX; a failure the router must hear of, returned."""
         try:
             match command:
-                case routing.RingAgent():
-                    await self.driver.originate(
-                        OriginateRequest(
-                            channel_id=command.offer_id,
-                            endpoint=command.endpoint,
-                            context=CONNECT_CONTEXT,
-                            timeout=command.timeout,
-                            variables={
-                                "VCC_CALLER": command.caller_channel,
-                                "VCC_INTERACTION": command.call_id,
-                            },
-                        )
-                    )
-                case routing.CallAgentFirst():
-                    await self.driver.originate(
-                        OriginateRequest(
-                            channel_id=command.offer_id,
-                            endpoint=command.endpoint,
-                            context=OUTBOUND_CONTEXT,
-                            timeout=command.timeout,
-                            variables={
-                                "VCC_DIAL": command.dial,
-                                "VCC_RING": f"{command.customer_timeout:.0f}",
-                                "VCC_INTERACTION": command.call_id,
-                            },
-                        )
+                case routing.RingAgent():  # once answered, the agent's leg bridges the caller
+                    await self._ring(command, CONNECT_CONTEXT, VCC_CALLER=command.caller_channel)
+                case routing.CallAgentFirst():  # once answered, it dials the customer
+                    await self._ring(
+                        command,
+                        OUTBOUND_CONTEXT,
+                        VCC_DIAL=command.dial,
+                        VCC_RING=f"{command.customer_timeout:.0f}",
                     )
                 case routing.SendToQueue():
                     await self.driver.set_variable(command.channel, "VCC_QUEUE", command.queue)
@@ -433,6 +415,20 @@ class Engine:
             case PbxResynced():
                 return self._reconcile(event)
         return []
+
+    async def _ring(
+        self, command: routing.RingAgent | routing.CallAgentFirst, context: str, **variables: str
+    ) -> None:
+        """Originate the agent's phone (its leg's unique id is the offer id) into ``context``."""
+        await self.driver.originate(
+            OriginateRequest(
+                channel_id=command.offer_id,
+                endpoint=command.endpoint,
+                context=context,
+                timeout=command.timeout,
+                variables={**variables, "VCC_INTERACTION": command.call_id},
+            )
+        )
 
     def _offer_of_leg(self, uniqueid: str) -> routing.Offer | None:
         """The offer whose agent's leg this is (an originated leg's id is its offer id)."""

@@ -104,24 +104,23 @@ def _levels(where: str, table: Any) -> dict[str, int]:
     return dict(table)
 
 
+def _destination(r: _Reader, prefix: str) -> Overflow | None:
+    """Where a caller goes (``<prefix>_queue`` or ``<prefix>_message``), if anywhere."""
+    queue = r.get(f"{prefix}_queue", str)
+    message = r.get(f"{prefix}_message", str)
+    if queue is not None and message is not None:
+        raise InvalidInput(f"{r.where}: give {prefix}_queue or {prefix}_message, not both")
+    if queue is not None:
+        return OverflowToQueue(queue)
+    return None if message is None else r.check(lambda: OverflowToMessage(message))
+
+
 def _queue(where: str, table: Any) -> tuple[QueueConfig, QueueNumber]:
     r = _Reader(where, table)
     queue_id = r.get("id", str, required=True)
     extension = r.get("extension", str, required=True)
-    overflow: Overflow | None = None
-    if r.get("overflow_queue", str) is not None:
-        overflow = OverflowToQueue(r.get("overflow_queue", str))
-    if r.get("overflow_message", str) is not None:
-        if overflow is not None:
-            raise InvalidInput(f"{where}: give overflow_queue or overflow_message, not both")
-        overflow = r.check(lambda: OverflowToMessage(r.get("overflow_message", str)))
-    exit_to: Overflow | None = None
-    if r.get("exit_queue", str) is not None:
-        exit_to = OverflowToQueue(r.get("exit_queue", str))
-    if r.get("exit_message", str) is not None:
-        if exit_to is not None:
-            raise InvalidInput(f"{where}: give exit_queue or exit_message, not both")
-        exit_to = r.check(lambda: OverflowToMessage(r.get("exit_message", str)))
+    overflow = _destination(r, "overflow")
+    exit_to = _destination(r, "exit")
     strategy_name = r.get("strategy", str, "longest_idle")
     try:
         strategy = Strategy(strategy_name)

@@ -89,3 +89,15 @@ async def nothing_left(pbx: PbxHarness) -> None:
         return not (await pbx.monitor.driver.snapshot()).channels
 
     await eventually(empty, what="no channel left on the PBX")
+
+
+async def line_2_answered(engine: Engine, calls: CallControl, **target: str) -> None:
+    """Agent 1001 consults ``target`` (``to_agent=``, ``to_queue=``, ``to_number=``) and
+    line 2 answers: the caller holds with music, the two agents talk."""
+    await calls.consult("1001", **target)
+
+    def answered() -> bool:
+        offer = engine.state.offers.get(engine.state.agents["1001"].offer_id or "")
+        return offer is not None and offer.consult_answered
+
+    await eventually(answered, what="line 2 answered")

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from tests.harness.audio import assert_heard, assert_heard_all
-from tests.harness.calls import agent, connected, nothing_left, unoccupied
+from tests.harness.calls import agent, connected, line_2_answered, nothing_left, unoccupied
 from tests.harness.pbx import QUEUE, SALES, PbxHarness
 from tests.harness.until import eventually
 from vcc.core.agents import Status
@@ -26,14 +26,7 @@ async def test_three_talk_the_agent_leaves_and_the_other_two_stay_connected(
     caller, first, second = pbx.phones["2001"], pbx.phones["1001"], pbx.phones["1002"]
     agents = agent("1001", QUEUE.queue), agent("1002", SALES.queue)
     async with connected(pbx, *agents, fast_path=fast_path) as (engine, calls):
-        await calls.consult("1001", to_agent="1002")
-        await second.wait_for("CALL_RTPESTAB")
-        await eventually(
-            lambda: (
-                engine.state.offers[engine.state.agents["1001"].offer_id or ""].consult_answered
-            ),
-            what="line 2 answered",
-        )
+        await line_2_answered(engine, calls, to_agent="1002")
         await calls.conference("1001")
         await asyncio.sleep(THREE_TALK)  # all three talk
 
@@ -61,14 +54,7 @@ async def test_the_caller_leaving_leaves_the_agents_talking_until_one_hangs_up(
     async with connected(pbx, agent("1001", QUEUE.queue), agent("1002", SALES.queue)) as (
         engine, calls,
     ):  # fmt: skip
-        await calls.consult("1001", to_agent="1002")
-        await second.wait_for("CALL_RTPESTAB")
-        await eventually(
-            lambda: (
-                engine.state.offers[engine.state.agents["1001"].offer_id or ""].consult_answered
-            ),
-            what="line 2 answered",
-        )
+        await line_2_answered(engine, calls, to_agent="1002")
         await calls.conference("1001")
         await asyncio.sleep(THREE_TALK)
         await pbx.phones["2001"].hangup()

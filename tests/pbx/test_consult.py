@@ -11,7 +11,14 @@ import asyncio
 import pytest
 
 from tests.harness.audio import assert_heard
-from tests.harness.calls import agent, caller_hangs_up, connected, nothing_left, unoccupied
+from tests.harness.calls import (
+    agent,
+    caller_hangs_up,
+    connected,
+    line_2_answered,
+    nothing_left,
+    unoccupied,
+)
 from tests.harness.pbx import MOH_HZ, QUEUE, SALES, PbxHarness
 from tests.harness.until import eventually
 from tests.pbx.test_first_call import hear_each_other_for_a_second
@@ -147,14 +154,7 @@ async def test_consult_a_queue_reaches_its_free_agent_then_complete(pbx: PbxHarn
     async with connected(pbx, agent("1001", QUEUE.queue), agent("1002", SALES.queue)) as (
         engine, calls,
     ):  # fmt: skip
-        await calls.consult("1001", to_queue=SALES.queue)
-        await second.wait_for("CALL_RTPESTAB")
-        await eventually(
-            lambda: (
-                engine.state.offers[engine.state.agents["1001"].offer_id or ""].consult_answered
-            ),
-            what="line 2 answered",
-        )
+        await line_2_answered(engine, calls, to_queue=SALES.queue)
         await calls.complete_transfer("1001")
         await pbx.phones["1001"].wait_for("CALL_CLOSED")
         await pbx.monitor.wait_for(HoldMusicStopped)

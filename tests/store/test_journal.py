@@ -24,6 +24,7 @@ from vcc.core.routing import (
     OfferAdopted,
     OfferEnded,
     OfferFailed,
+    Record,
     RingAgent,
     RouterState,
     StatusChanged,
@@ -43,6 +44,20 @@ async def setup_db(sessions: async_sessionmaker[AsyncSession]) -> None:
                 session, id=agent_id, name=agent_id, extension=agent_id, sip_password="x" * 12
             )
         await session.commit()
+
+
+async def write_all(
+    sessions: async_sessionmaker[AsyncSession],
+    records: tuple[Record | RingAgent | CallAgentFirst, ...],
+) -> None:
+    """Through a StoreJournal as the engine uses one; every record must be accepted."""
+    journal = StoreJournal(sessions)
+    for record in records:
+        journal.submit(record, 100.0)
+    writer = asyncio.create_task(journal.run())
+    await journal.drain()
+    writer.cancel()
+    assert journal.refused == 0
 
 
 def run(events: list[Event]) -> list[tuple[Command, float]]:
@@ -109,19 +124,16 @@ async def test_a_disposition_given_in_wrap_up_is_stored_with_the_interaction(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     await setup_db(sessions)
-    journal = StoreJournal(sessions)
-    for record in (
-        InteractionStarted("c9", "support", 0, 100.0),
-        RingAgent("t-9", "1001", "PJSIP/1001", "c9", "PJSIP/2001-9", 15.0),
-        OfferEnded("t-9", "answered", 101.0),
-        InteractionEnded("c9", "answered", 160.0),
-        DispositionSet("c9", "1001", "sale", 170.0),
-    ):
-        journal.submit(record, 100.0)
-    writer = asyncio.create_task(journal.run())
-    await journal.drain()
-    writer.cancel()
-    assert journal.refused == 0
+    await write_all(
+        sessions,
+        (
+            InteractionStarted("c9", "support", 0, 100.0),
+            RingAgent("t-9", "1001", "PJSIP/1001", "c9", "PJSIP/2001-9", 15.0),
+            OfferEnded("t-9", "answered", 101.0),
+            InteractionEnded("c9", "answered", 160.0),
+            DispositionSet("c9", "1001", "sale", 170.0),
+        ),
+    )
 
     async with sessions() as session:
         c9 = await session.get(Interaction, "c9")
@@ -133,19 +145,16 @@ async def test_an_agents_own_call_that_found_the_line_busy_is_recorded(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     await setup_db(sessions)
-    journal = StoreJournal(sessions)
-    for record in (
+    await write_all(
+        sessions,
+        (
         InteractionStarted("out-1", None, 0, 100.0, number="0201234567"),
         CallAgentFirst("out-1", "out-1", "1001", "PJSIP/1001", "0201234567",
                        "PJSIP/0201234567@trunk", 20.0, 45.0),
         OfferEnded("out-1", "answered", 103.0),
         InteractionEnded("out-1", "busy", 110.0),
-    ):  # fmt: skip
-        journal.submit(record, 100.0)
-    writer = asyncio.create_task(journal.run())
-    await journal.drain()
-    writer.cancel()
-    assert journal.refused == 0
+        ),
+    )  # fmt: skip
 
     async with sessions() as session:
         call = await session.get(Interaction, "out-1")
@@ -159,22 +168,19 @@ async def test_an_adopted_call_the_dead_controller_never_wrote_down_is_recorded_
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     await setup_db(sessions)
-    journal = StoreJournal(sessions)
-    for record in (
-        InteractionStarted("c7", "support", 0, 100.0),  # written before the crash…
-        OfferAdopted("t-7", "1001", "c7", "support", 130.0),  # …the offer was not
-        OfferEnded("t-7", "answered", 130.0),
-        InteractionEnded("c7", "answered", 190.0),
-        OfferAdopted("t-8", "1002", "c8", "support", 140.0),  # nothing of it was written
-        OfferAdopted("t-8", "1002", "c8", "support", 141.0),  # a second resync: no change
-        OfferEnded("t-8", "answered", 140.0),
-        InteractionEnded("c8", "answered", 200.0),
-    ):
-        journal.submit(record, 100.0)
-    writer = asyncio.create_task(journal.run())
-    await journal.drain()
-    writer.cancel()
-    assert journal.refused == 0
+    await write_all(
+        sessions,
+        (
+            InteractionStarted("c7", "support", 0, 100.0),  # written before the crash…
+            OfferAdopted("t-7", "1001", "c7", "support", 130.0),  # …the offer was not
+            OfferEnded("t-7", "answered", 130.0),
+            InteractionEnded("c7", "answered", 190.0),
+            OfferAdopted("t-8", "1002", "c8", "support", 140.0),  # nothing of it was written
+            OfferAdopted("t-8", "1002", "c8", "support", 141.0),  # a second resync: no change
+            OfferEnded("t-8", "answered", 140.0),
+            InteractionEnded("c8", "answered", 200.0),
+        ),
+    )
 
     async with sessions() as session:
         c7 = await session.get(Interaction, "c7")
