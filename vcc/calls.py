@@ -20,6 +20,15 @@ from vcc.errors import Conflict, InvalidInput, NotFound
 
 AGENT_RING_TIMEOUT = 20.0  # the agent's own phone, before the customer's is dialled
 
+# The router's answers that refuse what was asked (each says why in ``problem``).
+_REFUSED = (
+    routing.DialRefused,
+    routing.HoldRefused,
+    routing.ConsultRefused,
+    routing.TransferRefused,
+    routing.DispositionRefused,
+)
+
 # Why the router refused an agent's call or transfer → what the agent reads.
 _REFUSALS = {
     "on-a-call": "is already on a call or being rung",
@@ -75,7 +84,7 @@ class CallControl:
             )
         checked = self.outbound.check(number)
         call_id = f"out-{uuid.uuid4().hex[:16]}"
-        commands = await self.engine.ask(
+        problem = await self._ask(
             routing.DialRequested(
                 call_id=call_id,
                 agent_id=agent_id,
@@ -87,11 +96,8 @@ class CallControl:
                 wrap_up=self.outbound.wrap_up,
             )
         )
-        refused = next((c for c in commands if isinstance(c, routing.DialRefused)), None)
-        if refused is not None and refused.problem == "unknown-agent":
-            raise NotFound(f"agent {agent_id!r} does not exist")
-        if refused is not None:
-            _refuse(agent_id, refused.problem, "try again when Available or Working offline")
+        if problem is not None:
+            _refuse_call(agent_id, problem, "try again when Available or Working offline")
         return call_id
 
     async def call_agent(self, agent_id: str, other_agent_id: str) -> str:
@@ -101,7 +107,7 @@ class CallControl:
         if other is None:
             raise NotFound(f"agent {other_agent_id!r} does not exist")
         call_id = f"agent-{uuid.uuid4().hex[:16]}"
-        commands = await self.engine.ask(
+        problem = await self._ask(
             routing.DialRequested(
                 call_id=call_id,
                 agent_id=agent_id,
@@ -113,11 +119,8 @@ class CallControl:
                 to_agent=other_agent_id,
             )
         )
-        refused = next((c for c in commands if isinstance(c, routing.DialRefused)), None)
-        if refused is not None and refused.problem == "unknown-agent":
-            raise NotFound(f"agent {agent_id!r} does not exist")
-        if refused is not None:
-            _refuse(agent_id, refused.problem, "try again when both are free")
+        if problem is not None:
+            _refuse_call(agent_id, problem, "try again when both are free")
         return call_id
 
     async def hold(self, agent_id: str) -> None:
@@ -129,8 +132,7 @@ class CallControl:
         await self._hold(agent_id, hold=False)
 
     async def _hold(self, agent_id: str, *, hold: bool) -> None:
-        commands = await self.engine.ask(routing.HoldRequested(agent_id, hold, self.clock()))
-        if any(isinstance(c, routing.HoldRefused) for c in commands):
+        if await self._ask(routing.HoldRequested(agent_id, hold, self.clock())) is not None:
             _refuse(agent_id, "not-on-this-call", "hold works during a connected queue call")
 
     async def consult(
@@ -150,16 +152,15 @@ class CallControl:
             if self.outbound is None:
                 raise NotAllowed("consulting a number needs the outbound policy set up")
             dial = self.outbound.dial_string(self.outbound.check(to_number))
-        commands = await self.engine.ask(
+        problem = await self._ask(
             routing.ConsultRequested(
                 agent_id, self.clock(), to_agent=to_agent, dial=dial, to_queue=to_queue,
                 ring_timeout=self.outbound.ring_timeout if dial and self.outbound
                 else self.agent_ring_timeout,
             )
         )  # fmt: skip
-        refused = next((c for c in commands if isinstance(c, routing.ConsultRefused)), None)
-        if refused is not None:
-            _refuse(agent_id, refused.problem, "consult from a connected queue call")
+        if problem is not None:
+            _refuse(agent_id, problem, "consult from a connected queue call")
 
     async def complete_transfer(self, agent_id: str) -> None:
         """Hand the caller to line 2's party and leave the call (to wrap-up)."""
@@ -172,31 +173,33 @@ class CallControl:
     async def conference(self, agent_id: str) -> None:
         """Join lines: the caller, the agent and line 2's party all talk together;
         anyone may leave, the other two stay connected."""
-        commands = await self.engine.ask(routing.ConferenceRequested(agent_id, self.clock()))
-        refused = next((c for c in commands if isinstance(c, routing.ConsultRefused)), None)
-        if refused is not None:
-            _refuse(agent_id, refused.problem, "join lines once line 2 has answered")
+        problem = await self._ask(routing.ConferenceRequested(agent_id, self.clock()))
+        if problem is not None:
+            _refuse(agent_id, problem, "join lines once line 2 has answered")
+
+    async def _ask(self, event: routing.Event) -> str | None:
+        """Hand ``event`` to the engine's loop; the router's reason, if it refused it."""
+        for command in await self.engine.ask(event):
+            if isinstance(command, _REFUSED):
+                return command.problem
+        return None
 
     def _keeps_wait(self, queue_id: str | None) -> bool:
         queue = self.engine.state.queues.get(queue_id or "")
         return queue.transfer_keeps_wait if queue is not None else True
 
     async def _finish_consult(self, agent_id: str, *, complete: bool) -> None:
-        commands = await self.engine.ask(
-            routing.ConsultFinishRequested(agent_id, complete, self.clock())
-        )
-        refused = next((c for c in commands if isinstance(c, routing.ConsultRefused)), None)
-        if refused is not None:
-            _refuse(agent_id, refused.problem, "wait until line 2 is answered, or cancel it")
+        problem = await self._ask(routing.ConsultFinishRequested(agent_id, complete, self.clock()))
+        if problem is not None:
+            _refuse(agent_id, problem, "wait until line 2 is answered, or cancel it")
 
     async def set_disposition(self, agent_id: str, code: str) -> None:
         """The transaction code for the agent's last call; where the queue requires
         one, the agent's wrap-up ends only once it is given."""
-        commands = await self.engine.ask(routing.DispositionChosen(agent_id, code, self.clock()))
-        refused = next((c for c in commands if isinstance(c, routing.DispositionRefused)), None)
-        if refused is None:
+        problem = await self._ask(routing.DispositionChosen(agent_id, code, self.clock()))
+        if problem is None:
             return
-        if refused.problem == "unknown-code":
+        if problem == "unknown-code":
             agent = self.engine.state.agents.get(agent_id)
             queue = self.engine.state.queues.get(agent.last_queue or "") if agent else None
             codes = ", ".join(queue.dispositions) if queue else ""
@@ -204,7 +207,7 @@ class CallControl:
                 f"{code!r} is not a disposition code of this call's queue",
                 hint=f"pick one of: {codes}" if codes else "this queue has no codes",
             )
-        _refuse(agent_id, refused.problem, "a code is given to the call just handled")
+        _refuse(agent_id, problem, "a code is given to the call just handled")
 
     async def transfer(
         self,
@@ -232,7 +235,7 @@ class CallControl:
         channel = self.engine.channel_names.get(offer.call_id) if offer is not None else None
         if offer is None or channel is None:
             _refuse(agent_id, "not-on-this-call", "transfer during a connected call")
-        commands = await self.engine.ask(
+        problem = await self._ask(
             routing.TransferRequested(
                 call_id=offer.call_id,
                 agent_id=agent_id,
@@ -245,9 +248,15 @@ class CallControl:
                 ring_timeout=self.outbound.ring_timeout if self.outbound else 45.0,
             )
         )
-        refused = next((c for c in commands if isinstance(c, routing.TransferRefused)), None)
-        if refused is not None:
-            _refuse(agent_id, refused.problem, "pick another target")
+        if problem is not None:
+            _refuse(agent_id, problem, "pick another target")
+
+
+def _refuse_call(agent_id: str, problem: str, hint: str) -> NoReturn:
+    """A call the agent asked for was refused: the agent not existing is NotFound."""
+    if problem == "unknown-agent":
+        raise NotFound(f"agent {agent_id!r} does not exist")
+    _refuse(agent_id, problem, hint)
 
 
 def _refuse(agent_id: str, problem: str, hint: str) -> NoReturn:

@@ -279,9 +279,7 @@ class Engine:
                     )
                     await self.driver.redirect(command.channel, TRANSFER_OUT_CONTEXT)
                 case routing.StopRinging():
-                    name = self.channel_names.get(command.offer_id) or self.leg_names.get(
-                        command.offer_id
-                    )
+                    name = self._agent_leg(command.offer_id)
                     if name is not None:
                         await self.driver.hangup(name)
                 case routing.ReserveAgent():
@@ -438,34 +436,46 @@ class Engine:
     def _agent_leg(self, offer_id: str) -> str | None:
         return self.channel_names.get(offer_id) or self.leg_names.get(offer_id)
 
+    def _legs(
+        self, what: str, call_id: str, offer_id: str, line_2: str | None = None
+    ) -> list[str] | None:
+        """The channel names of the caller and the agent's leg (and line 2's), or None,
+        logged, if one is not known (its events were missed while vcc was away)."""
+        wanted = [self.channel_names.get(call_id), self._agent_leg(offer_id)]
+        if line_2 is not None:
+            wanted.append(self.leg_names.get(line_2))
+        names = [name for name in wanted if name is not None]
+        if len(names) < len(wanted):
+            log.warning("%s: the legs of %s are not known", what, call_id)
+            return None
+        return names
+
     async def _start_consult(self, command: routing.StartConsult) -> None:
-        caller, agent = self.channel_names.get(command.call_id), self._agent_leg(command.offer_id)
-        if caller is None or agent is None:
-            log.warning("consult: the legs of %s are not known", command.call_id)
+        legs = self._legs("consult", command.call_id, command.offer_id)
+        if legs is None:  # no line 2, then: the router takes the agent back
             self.submit(routing.ConsultEnded(command.offer_id, self.clock()))
             return
+        caller, agent = legs
         await self.driver.set_variable(agent, "VCC_DIAL", command.dial)
         await self.driver.set_variable(agent, "VCC_RING", f"{command.timeout:.0f}")
         await self.driver.redirect(caller, HOLD_CONTEXT, extra=(agent, CONSULT_CONTEXT))
 
     async def _complete_consult(self, command: routing.CompleteConsult) -> None:
         """Line 2's party takes the caller (bridged from their side); the agent leaves."""
-        caller, agent = self.channel_names.get(command.call_id), self._agent_leg(command.offer_id)
-        line2 = self.leg_names.get(command.consult)
-        if caller is None or agent is None or line2 is None:
-            log.warning("complete: the legs of %s are not known", command.call_id)
+        legs = self._legs("complete", command.call_id, command.offer_id, command.consult)
+        if legs is None:
             return
+        caller, agent, line2 = legs
         await self.driver.set_variable(line2, "VCC_CALLER", caller)
         await self.driver.redirect(line2, CONNECT_CONTEXT, extra=(agent, END_CONTEXT))
 
     async def _join_conference(self, command: routing.JoinConference) -> None:
         """The agent and line 2 move together (one Redirect: their Dial must not hang
         either up), then the caller from the music."""
-        caller, agent = self.channel_names.get(command.call_id), self._agent_leg(command.offer_id)
-        line2 = self.leg_names.get(command.consult)
-        if caller is None or agent is None or line2 is None:
-            log.warning("conference: the legs of %s are not known", command.call_id)
+        legs = self._legs("conference", command.call_id, command.offer_id, command.consult)
+        if legs is None:
             return
+        caller, agent, line2 = legs
         for channel in (caller, agent, line2):
             await self.driver.set_variable(channel, "VCC_ROOM", command.room)
         await self.driver.redirect(agent, CONFERENCE_CONTEXT, extra=(line2, CONFERENCE_CONTEXT))
@@ -474,10 +484,10 @@ class Engine:
     async def _hold(self, command: routing.HoldCall) -> None:
         """Both legs move at once (one Redirect), so neither is hung up when the other
         leaves their bridge; taking the call back bridges them again in vcc-connect."""
-        caller, agent = self.channel_names.get(command.call_id), self._agent_leg(command.offer_id)
-        if caller is None or agent is None:
-            log.warning("hold: the legs of %s are not known", command.call_id)
+        legs = self._legs("hold", command.call_id, command.offer_id)
+        if legs is None:
             return
+        caller, agent = legs
         if command.hold:
             await self.driver.redirect(caller, HOLD_CONTEXT, extra=(agent, AGENT_HOLD_CONTEXT))
         else:

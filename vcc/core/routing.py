@@ -1188,6 +1188,29 @@ def _release_callee(state: RouterState, call_id: str, at: float, out: list[Comma
     return _after_interaction(state, state.agents[callee.agent_id], at, out)
 
 
+def _direct_target_problem(target: Agent | None, agent_id: str) -> str | None:
+    """Why ``target`` may not be rung for a call ``agent_id`` places or hands on: only
+    a free agent in Available or Working offline, someone else."""
+    if target is None:
+        return None
+    if target.id == agent_id:
+        return "same-agent"
+    if not target.status.takes_direct_calls or target.offer_id is not None:
+        return f"target-{target.status.value}"
+    return None
+
+
+def _keep_for(state: RouterState, agent: Agent, offer: Offer) -> RouterState:
+    """Record ``offer`` as ``agent``'s; after the call they return to the status they
+    have now, unless they ask for another meanwhile."""
+    state = _put_offer(state, offer)
+    return _update_agent(
+        state, agent, offer_id=offer.offer_id,
+        requested=agent.requested or StatusRequest(agent.status, agent.reason),
+        requested_by=agent.requested_by or SYSTEM,
+    )  # fmt: skip
+
+
 def _dial(state: RouterState, event: DialRequested, out: list[Command]) -> RouterState:
     """An agent-first call: ring the agent (busy for queue calls from now), record it;
     for an agent-to-agent call, keep the other agent for it too."""
@@ -1198,34 +1221,22 @@ def _dial(state: RouterState, event: DialRequested, out: list[Command]) -> Route
         else "on-a-call" if agent.offer_id is not None
         else f"status-{agent.status.value}" if agent.status not in DIAL_FROM
         else "unknown-target" if event.to_agent is not None and callee is None
-        else "same-agent" if callee is not None and callee.id == agent.id
-        else f"target-{callee.status.value}" if callee is not None and (
-            not callee.status.takes_direct_calls or callee.offer_id is not None)
-        else None
+        else _direct_target_problem(callee, agent.id)
     )  # fmt: skip
     if agent is None or problem is not None or state.offer_for_call(event.call_id):
         out.append(DialRefused(event.call_id, event.agent_id, problem or "duplicate-call"))
         return state
     if callee is not None:
-        state = _put_offer(
-            state, Offer(_callee_offer(event.call_id), callee.id, event.call_id, "", event.at,
-                         direct=True, ring_timeout=event.ring_timeout + event.customer_timeout)
-        )  # fmt: skip
-        state = _update_agent(
-            state, callee, offer_id=_callee_offer(event.call_id),
-            requested=callee.requested or StatusRequest(callee.status, callee.reason),
-            requested_by=callee.requested_by or SYSTEM,
+        state = _keep_for(
+            state, callee,
+            Offer(_callee_offer(event.call_id), callee.id, event.call_id, "", event.at,
+                  direct=True, ring_timeout=event.ring_timeout + event.customer_timeout),
         )  # fmt: skip
     offer = Offer(
         event.call_id, agent.id, event.call_id, "", event.at, direct=True,
         ring_timeout=event.ring_timeout, wrap_up=event.wrap_up,
     )  # fmt: skip
-    state = _put_offer(state, offer)
-    state = _update_agent(
-        state, agent, offer_id=offer.offer_id,
-        requested=agent.requested or StatusRequest(agent.status, agent.reason),
-        requested_by=agent.requested_by or SYSTEM,
-    )  # fmt: skip
+    state = _keep_for(state, agent, offer)
     out.append(InteractionStarted(event.call_id, None, 0, event.at, number=event.number))
     out.append(
         CallAgentFirst(
@@ -1249,10 +1260,7 @@ def _consult(state: RouterState, event: ConsultRequested, out: list[Command]) ->
         else "not-on-this-call" if offer is None or not offer.answered or offer.direct
         else "consulting" if offer.consult is not None
         else "unknown-agent" if event.to_agent is not None and target is None
-        else "same-agent" if target is not None and target.id == event.agent_id
-        else f"target-{target.status.value}" if target is not None and (
-            not target.status.takes_direct_calls or target.offer_id is not None)
-        else None
+        else _direct_target_problem(target, event.agent_id)
     )  # fmt: skip
     if problem is not None or offer is None:
         out.append(ConsultRefused(event.agent_id, problem or "not-on-this-call"))
@@ -1265,12 +1273,7 @@ def _consult(state: RouterState, event: ConsultRequested, out: list[Command]) ->
             line, target.id, offer.call_id, offer.queue, event.at, consult_of=offer.offer_id,
             ring_timeout=event.ring_timeout,
         )  # fmt: skip
-        state = _put_offer(state, consulted)
-        state = _update_agent(
-            state, target, offer_id=line,
-            requested=target.requested or StatusRequest(target.status, target.reason),
-            requested_by=target.requested_by or SYSTEM,
-        )  # fmt: skip
+        state = _keep_for(state, target, consulted)
     out.append(StartConsult(offer.offer_id, offer.call_id, line, dial, event.ring_timeout))
     return state
 
@@ -1440,10 +1443,7 @@ def _transfer(state: RouterState, event: TransferRequested, out: list[Command]) 
         or not offer.answered or offer.direct
         else "unknown-queue" if event.to_queue is not None and event.to_queue not in state.queues
         else "unknown-agent" if event.to_agent is not None and target is None
-        else "same-agent" if target is not None and target.id == event.agent_id
-        else f"target-{target.status.value}" if target is not None and (
-            not target.status.takes_direct_calls or target.offer_id is not None)
-        else None
+        else _direct_target_problem(target, event.agent_id)
     )  # fmt: skip
     if problem is not None or offer is None or agent is None:
         out.append(TransferRefused(event.call_id, event.agent_id, problem or "not-on-this-call"))
@@ -1463,12 +1463,7 @@ def _transfer(state: RouterState, event: TransferRequested, out: list[Command]) 
             event.at, transferred_channel=event.channel,
         )  # fmt: skip
         state = replace(state, next_seq=state.next_seq + 1)
-        state = _put_offer(state, transfer)
-        state = _update_agent(
-            state, target, offer_id=transfer.offer_id,
-            requested=target.requested or StatusRequest(target.status, target.reason),
-            requested_by=target.requested_by or SYSTEM,
-        )  # fmt: skip
+        state = _keep_for(state, target, transfer)
         ring = queue.ring_timeout if queue is not None else 20.0
         out.append(
             RingAgent(transfer.offer_id, target.id, target.endpoint, event.call_id,
