@@ -38,6 +38,7 @@ TABLES = {
     "queue_member",
     "status_code",
     "status_policy",
+    "tenant_settings",
     "agent_status_change",
     "interaction",
     "interaction_offer",

@@ -2,7 +2,8 @@
 
 An instance lives in one directory (inside the Debian root when Asterisk runs
 chrooted): ``etc/`` rendered config, ``run/`` pid and control socket, ``log/``,
-``spool/``, ``lib/`` (astdb), ``moh/`` and ``secrets/`` (root-only).
+``spool/``, ``lib/`` (astdb), ``moh/``, ``recordings/`` (calls, vcc.recording) and
+``secrets/`` (the last two root-only).
 """
 
 from __future__ import annotations
@@ -119,9 +120,9 @@ class LocalAsterisk:
     # -- render ----------------------------------------------------------------
     def render(self) -> None:
         """Write the instance's config from ``dialplan/`` and the spec (root-only files)."""
-        for sub in ("etc", "run", "log", "spool", "lib", "moh/default", "secrets"):
+        for sub in ("etc", "run", "log", "spool", "lib", "moh/default", "secrets", "recordings"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
-        for private in ("etc", "secrets"):
+        for private in ("etc", "secrets", "recordings"):  # recordings: callers' voices
             (self.dir / private).chmod(0o700)
         if self.runtime.chrooted:
             _ensure_hosts_file(self.runtime.root)
