@@ -15,8 +15,10 @@ from typing import NoReturn
 
 from vcc.core import routing
 from vcc.core.outbound import NotAllowed, OutboundPolicy
+from vcc.core.queues import RecordingPolicy
 from vcc.engine import Engine
-from vcc.errors import Conflict, InvalidInput, NotFound
+from vcc.errors import Conflict, InvalidInput, NotFound, RecordingNotAllowed
+from vcc.recording import RecordingStarted
 
 AGENT_RING_TIMEOUT = 20.0  # the agent's own phone, before the customer's is dialled
 
@@ -183,6 +185,51 @@ class CallControl:
             if isinstance(command, _REFUSED):
                 return command.problem
         return None
+
+    async def start_recording(self, agent_id: str) -> RecordingStarted:
+        """Record the agent's connected queue call from now on, where its queue allows
+        it (``on_demand``; ``always`` records by itself). The record names the file.
+        Raises RecordingNotAllowed (the queue never records), Conflict or NotFound."""
+        offer = self._connected(agent_id)
+        queue = self.engine.state.queues.get(offer.queue)
+        if queue is None or queue.recording is RecordingPolicy.NEVER:
+            raise RecordingNotAllowed(
+                f"calls of queue {offer.queue or '(none)'} are never recorded",
+                hint='an admin may set recording = "on_demand" for the queue',
+            )
+        recorder = self.engine.recorder
+        if recorder is not None and recorder.recording(offer.offer_id):
+            raise Conflict(f"agent {agent_id}'s call is already being recorded")
+        if offer.on_hold or offer.consult is not None or offer.conference is not None:
+            _refuse(agent_id, "not-on-this-call", "take the caller off hold (and end line 2)")
+        return await self.engine.start_recording(offer.offer_id)
+
+    async def pause_recording(self, agent_id: str) -> None:
+        """Record silence instead of the call (say, while the caller gives card details)."""
+        await self._pause_recording(agent_id, paused=True)
+
+    async def resume_recording(self, agent_id: str) -> None:
+        """Record the call again after a pause."""
+        await self._pause_recording(agent_id, paused=False)
+
+    async def _pause_recording(self, agent_id: str, *, paused: bool) -> None:
+        offer = self._connected(agent_id)
+        recorder = self.engine.recorder
+        if recorder is None or not recorder.recording(offer.offer_id):
+            raise Conflict(
+                f"agent {agent_id}'s call is not being recorded", hint="start the recording first"
+            )
+        await self.engine.pause_recording(offer.offer_id, paused)
+
+    def _connected(self, agent_id: str) -> routing.Offer:
+        """The agent's answered queue call (Conflict if none, NotFound: no such agent)."""
+        agent = self.engine.state.agents.get(agent_id)
+        if agent is None:
+            raise NotFound(f"agent {agent_id!r} does not exist")
+        offer = self.engine.state.offers.get(agent.offer_id or "")
+        if offer is None or not offer.answered or not offer.call_id or offer.direct:
+            _refuse(agent_id, "not-on-this-call", "recording is for a connected queue call")
+        return offer
 
     def _keeps_wait(self, queue_id: str | None) -> bool:
         queue = self.engine.state.queues.get(queue_id or "")

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vcc import __version__
 from vcc.config import AmiSettings, Settings, load_settings
 from vcc.core.agents import Status
+from vcc.core.queues import RecordingPolicy
 from vcc.core.routing import Agent, RouterState
 from vcc.engine import Engine
 from vcc.errors import ConfigError, DatabaseUnavailable, InvalidInput, ProvisioningError, VccError
@@ -28,6 +29,7 @@ from vcc.localpbx.instance import LocalAsterisk, require_running
 from vcc.localpbx.spec import EndpointRole
 from vcc.pbx.asterisk import AsteriskDriver
 from vcc.pbx.events import PbxStatus
+from vcc.recording import RecordingStore
 from vcc.store import create_engine, database_url, session_factory, upgrade
 from vcc.store import create_engine as create_db_engine
 from vcc.store.journal import StoreJournal, last_statuses
@@ -188,6 +190,10 @@ def _db(action: str, settings: Settings) -> int:
 
 def _tenant(action: str, path: Path, settings: Settings) -> int:
     tenant = load_tenant(path)
+    try:
+        tenant.check_music()
+    except InvalidInput as exc:
+        raise ConfigError(f"{path}: {exc.message}", hint=exc.hint) from None
     if action == "check":
         print(tenant.summary())
         return 0
@@ -314,6 +320,16 @@ def _serve_ami(settings: Settings) -> AmiSettings:
     return _local(settings).ami_settings()
 
 
+def _recordings(settings: Settings, tenant: Tenant) -> RecordingStore | None:
+    """Where the local instance records calls (its recordings/). None when vcc serves
+    an Asterisk configured by hand: vcc knows no place of its to record into."""
+    if settings.ami.secret or settings.ami.secret_file:
+        if any(q.recording is not RecordingPolicy.NEVER for q in tenant.queues):
+            _progress("calls are not recorded: vcc records only with its own PBX ('vcc pbx')")
+        return None
+    return RecordingStore.for_instance(_local(settings))
+
+
 async def _serve(settings: Settings, ami: AmiSettings) -> None:
     tenant = load_tenant(settings.tenant_file)
     url = settings.effective_database_url
@@ -328,6 +344,7 @@ async def _serve(settings: Settings, ami: AmiSettings) -> None:
                 agents, tenant.queues, rules=tenant.rules, id_prefix=secrets.token_hex(4)
             ),
             journal=StoreJournal(sessions),
+            recordings=_recordings(settings, tenant),
         )
         async with engine.serving() as loop:
             _progress(f"controller connected to AMI {ami.host}:{ami.port}; Ctrl-C stops it")

@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from vcc.core import routing
-from vcc.errors import PbxDisconnected, PbxError
+from vcc.core.queues import RecordingPolicy
+from vcc.errors import Conflict, PbxDisconnected, PbxError, RecordingNotAllowed
 from vcc.pbx.driver import PbxDriver
 from vcc.pbx.events import (
     CallerEnqueued,
@@ -28,6 +29,7 @@ from vcc.pbx.events import (
     CallerPressed,
     CallerTookReservation,
     ChannelCreated,
+    ChannelEnteredBridge,
     ChannelHungUp,
     ChannelInfo,
     ChannelState,
@@ -42,6 +44,7 @@ from vcc.pbx.events import (
     Reservation,
     ReservedDialFailed,
 )
+from vcc.recording import Recorder, RecordingRecord, RecordingStarted, RecordingStore
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,9 @@ class Journal(Protocol):
     """Where the router's records go (the database: ``vcc.store.journal.StoreJournal``)."""
 
     def submit(
-        self, record: routing.Record | routing.RingAgent | routing.CallAgentFirst, at: float
+        self,
+        record: routing.Record | RecordingRecord | routing.RingAgent | routing.CallAgentFirst,
+        at: float,
     ) -> None:
         """Take a record; must not wait."""
 
@@ -103,11 +108,16 @@ class Engine:
         clock: Callable[[], float] = time.time,
         journal: Journal | None = None,
         fast_path: bool | None = None,
+        recordings: RecordingStore | None = None,
     ) -> None:
         """``fast_path``: reserve free agents for the next caller (None: whenever the
-        driver supports it)."""
+        driver supports it). ``recordings``: where the PBX writes call recordings (None:
+        calls are not recorded, whatever their queue says)."""
         self.driver = driver
         self.journal = journal
+        self.recorder = (
+            None if recordings is None else Recorder(recordings, driver, self._keep_recording)
+        )
         if fast_path is None:
             fast_path = driver.supports_reservations
         self.state = replace(state, reserve_agents=fast_path)
@@ -193,6 +203,8 @@ class Engine:
         elif isinstance(item, PbxEvent):
             for event in self._translate(item):
                 await self._apply(event)
+            if isinstance(item, ChannelEnteredBridge) and self.recorder is not None:
+                await self._bridged(item)
         else:
             await self._apply(item)
 
@@ -209,6 +221,8 @@ class Engine:
                 if failure is not None:
                     follow_ups.append(failure)
             done += commands
+        if self.recorder is not None:
+            self.recorder.ended(self.state.offers, self.clock())
         return done
 
     def _record(self, command: routing.Command) -> None:
@@ -225,6 +239,8 @@ class Engine:
                 )
             case routing.StatusRefused():
                 self.refusals.append(command)
+            case routing.OfferEnded() if self.recorder is not None:
+                self._recording_answered(command)
         if self.journal is not None and isinstance(
             command,
             routing.InteractionStarted
@@ -245,7 +261,12 @@ class Engine:
         try:
             match command:
                 case routing.RingAgent():  # once answered, the agent's leg bridges the caller
-                    await self._ring(command, CONNECT_CONTEXT, VCC_CALLER=command.caller_channel)
+                    await self._ring(
+                        command,
+                        CONNECT_CONTEXT,
+                        VCC_CALLER=command.caller_channel,
+                        **self._recording_for(command),
+                    )
                 case routing.CallAgentFirst():  # once answered, it dials the customer
                     await self._ring(
                         command,
@@ -296,6 +317,8 @@ class Engine:
                     await self.driver.set_variable(
                         command.channel, "VCC_ENQUEUED", f"{self.state.now:.0f}"
                     )
+                    if command.restart_music:  # the wait loop picks its class as it starts
+                        await self.driver.redirect(command.channel, WAIT_CONTEXT)
                 case routing.AnnouncePosition():
                     minutes = "" if command.wait is None else str(max(1, round(command.wait / 60)))
                     await self.driver.set_variable(
@@ -427,6 +450,69 @@ class Engine:
                 variables={**variables, "VCC_INTERACTION": command.call_id},
             )
         )
+
+    # -- recording (vcc.recording) ---------------------------------------------------
+    def _keep_recording(self, record: RecordingRecord) -> None:
+        log.info("recording %s: %s", type(record).__name__, record.path)
+        if self.journal is not None:
+            self.journal.submit(record, record.at)
+
+    def _records_always(self, offer: routing.Offer | None) -> bool:
+        queue = self.state.queues.get(offer.queue) if offer is not None else None
+        return queue is not None and queue.recording is RecordingPolicy.ALWAYS
+
+    def _recording_for(self, command: routing.RingAgent) -> dict[str, str]:
+        """A file for the leg to record into once it answers, if its queue records always."""
+        offer = self.state.offers.get(command.offer_id)
+        if self.recorder is None or offer is None or not self._records_always(offer):
+            return {}
+        if self.recorder.recording(command.offer_id):
+            return {}
+        return {"VCC_RECORD": self.recorder.plan(command.offer_id, command.call_id, self.clock())}
+
+    def _recording_answered(self, command: routing.OfferEnded) -> None:
+        assert self.recorder is not None
+        offer = self.state.offers.get(command.offer_id)
+        if command.result != "answered" or offer is None:
+            self.recorder.forget(command.offer_id)
+        elif not self.recorder.answered(offer.offer_id, offer.agent_id, command.at) and (
+            offer.fast and offer.call_id and self._records_always(offer)
+        ):
+            # The caller's own Dial rang the agent: no file was handed over. Once the
+            # Dial has bridged the two, they are bridged again through vcc-record.
+            leg = next((u for u, o in self.reserved_legs.items() if o == offer.offer_id), "")
+            self.recorder.want(offer.offer_id, offer.call_id, leg)
+
+    async def _bridged(self, event: ChannelEnteredBridge) -> None:
+        assert self.recorder is not None
+        offer_id = self.recorder.bridged(event.uniqueid)
+        if offer_id is not None:
+            try:
+                await self.start_recording(offer_id)
+            except (PbxError, Conflict) as exc:
+                log.warning("recording %s did not start: %s", offer_id, exc.message)
+
+    async def start_recording(self, offer_id: str) -> RecordingStarted:
+        """Record the offer's connected call from now on (CallControl checks the policy)."""
+        if self.recorder is None:
+            raise RecordingNotAllowed(
+                "calls are not recorded here", hint="vcc records calls on its own PBX only"
+            )
+        offer = self.state.offers.get(offer_id)
+        caller = self.channel_names.get(offer.call_id) if offer is not None else None
+        agent = self._agent_leg(offer_id)
+        if offer is None or caller is None or agent is None:
+            raise Conflict("the legs of this call are not known")
+        return await self.recorder.start(
+            offer_id, offer.call_id, offer.agent_id, agent, caller, self.clock()
+        )
+
+    async def pause_recording(self, offer_id: str, paused: bool) -> None:
+        """Record silence (``paused``) or the call again."""
+        agent = self._agent_leg(offer_id)
+        if self.recorder is None or agent is None or not self.recorder.recording(offer_id):
+            raise Conflict("this call is not being recorded")
+        await self.recorder.pause(offer_id, agent, paused, self.clock())
 
     def _offer_of_leg(self, uniqueid: str) -> routing.Offer | None:
         """The offer whose agent's leg this is (an originated leg's id is its offer id)."""

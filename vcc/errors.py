@@ -75,3 +75,9 @@ class DatabaseUnavailable(VccError):
     """The configured database cannot be reached or opened."""
 
     code = "database-unavailable"
+
+
+class RecordingNotAllowed(Conflict):
+    """The call's queue never records (policy "never"), or recording is not set up."""
+
+    code = "recording-not-allowed"

@@ -17,7 +17,14 @@ from vcc import validate
 from vcc.core.agents import Status, StatusRules
 from vcc.core.ivr import HangUp, IvrAction, IvrMenu, OpenHours, PlayAndHangUp, ToMenu, ToQueue
 from vcc.core.outbound import OutboundPolicy
-from vcc.core.queues import Overflow, OverflowToMessage, OverflowToQueue, QueueConfig, Strategy
+from vcc.core.queues import (
+    Overflow,
+    OverflowToMessage,
+    OverflowToQueue,
+    QueueConfig,
+    RecordingPolicy,
+    Strategy,
+)
 from vcc.core.routing import Agent
 from vcc.errors import ConfigError, InvalidInput
 from vcc.localpbx.spec import Endpoint, EndpointRole, MohClass, PbxSpec, QueueNumber
@@ -47,7 +54,20 @@ class Tenant:
                 f"{m.id}" + (f" ({m.extension})" if m.extension else "") for m in self.spec.menus
             ),
         ]
+        if self.spec.moh_classes:
+            lines.append(
+                f"{len(self.spec.moh_classes)} music on hold class(es): "
+                + ", ".join(f"{m.name} ({m.directory})" for m in self.spec.moh_classes)
+            )
         return "\n".join(lines)
+
+    def check_music(self) -> None:
+        """Every music on hold class's directory is there and holds sound files to play
+        (InvalidInput if not). Not part of loading: ``vcc serve`` and ``vcc pbx stop``
+        need none of them; ``vcc tenant check`` and ``apply`` say so before the PBX
+        would, when it starts and copies them in."""
+        for moh in self.spec.moh_classes:
+            moh.files()
 
 
 class _Reader:
@@ -129,6 +149,15 @@ def _queue(where: str, table: Any) -> tuple[QueueConfig, QueueNumber]:
             f"{where}.strategy: unknown strategy {strategy_name!r}",
             hint="use one of " + ", ".join(s.value for s in Strategy),
         ) from None
+    recording_name = r.get("recording", str, "never")
+    try:
+        recording = RecordingPolicy(recording_name)
+    except ValueError:
+        raise InvalidInput(
+            f"{where}.recording: queue {queue_id!r} has unknown recording policy "
+            f"{recording_name!r}",
+            hint="use one of " + ", ".join(p.value for p in RecordingPolicy),
+        ) from None
     skills = _levels(f"{where}.skills", r.get("skills", dict, {}))
     config = r.check(
         lambda: QueueConfig(
@@ -153,6 +182,7 @@ def _queue(where: str, table: Any) -> tuple[QueueConfig, QueueNumber]:
             exit_key=r.get("exit_key", str),
             moh_class=r.get("moh_class", str, "default"),
             exit_to=exit_to,
+            recording=recording,
         )
     )
     number = r.check(lambda: QueueNumber(extension, queue_id, config.moh_class))

@@ -26,6 +26,7 @@ from vcc.localpbx.instance import LocalAsterisk
 from vcc.localpbx.spec import Endpoint, EndpointRole, MohClass, PbxSpec, QueueNumber
 from vcc.pbx.asterisk import AsteriskDriver
 from vcc.pbx.events import PbxEvent
+from vcc.recording import RecordingStore
 
 E = TypeVar("E", bound=PbxEvent)
 
@@ -136,6 +137,11 @@ class PbxHarness:
         instance = f"test{slot}" if slot else "test"
         settings = load_settings().with_changes(instance=instance, ports=ports)
         return cls(settings, phone_port_base=25100 + shift)
+
+    @property
+    def recordings(self) -> RecordingStore:
+        """Where this PBX records calls (as a queue's policy says; most record none)."""
+        return RecordingStore.for_instance(self.asterisk)
 
     @property
     def ports(self) -> PbxPorts:
@@ -254,6 +260,7 @@ class PbxHarness:
             RouterState.create(agent_list, queues, rules=rules, id_prefix=secrets.token_hex(3)),
             journal=journal,
             fast_path=fast_path,
+            recordings=self.recordings,
         )
         async with engine.serving():
             yield engine

@@ -4,6 +4,7 @@ reason codes, overflow, and what waiting callers hear."""
 from __future__ import annotations
 
 from tests.harness.audio import assert_heard, best_match, heard_somewhere
+from tests.harness.calls import RecordsKept, outcome
 from tests.harness.pbx import MOH_HZ, QUEUE, SALES, SALES_MOH_HZ, TEST_SOUNDS, PbxHarness
 from tests.harness.until import eventually
 from tests.pbx.test_first_call import end_call, hear_each_other_for_a_second
@@ -13,6 +14,7 @@ from vcc.core.routing import Agent, StatusRequested
 from vcc.engine import Engine
 from vcc.pbx.events import (
     CallerEnqueued,
+    CallerHearsMusic,
     CallerPressed,
     ChannelEnteredBridge,
     ChannelHungUp,
@@ -42,6 +44,15 @@ async def waiting_unoffered(engine: Engine, count: int) -> None:
         lambda: len(engine.state.waiting) == count and not engine.state.offers,
         what=f"{count} caller(s) waiting, no offer",
     )
+
+
+def in_the_music_for(engine: Engine, call_id: str, *, seconds: float) -> bool:
+    """The caller hears the music, and no announcement or message is due for ``seconds``."""
+    caller = engine.state.caller(call_id)
+    if caller is None or not caller.hearing_music:
+        return False
+    due = [t for t in (caller.next_announce_at, caller.next_message_at) if t is not None]
+    return min(due, default=float("inf")) - engine.clock() > seconds
 
 
 async def test_ivr_choice_reaches_the_right_queue_with_its_priority(pbx: PbxHarness) -> None:
@@ -311,3 +322,108 @@ async def test_each_queue_plays_its_own_music_on_hold(pbx: PbxHarness) -> None:
             await phone.wait_for("CALL_CLOSED")
     assert_heard(support_caller.heard, MOH_HZ, start=-0.8)
     assert_heard(sales_caller.heard, SALES_MOH_HZ, start=-0.8)
+
+
+async def test_a_caller_who_exits_into_another_queue_hears_that_queues_music(
+    pbx: PbxHarness,
+) -> None:
+    caller = pbx.phones["2001"]
+    queues = [
+        QueueConfig(QUEUE.queue, exit_key="0", exit_to=OverflowToQueue(SALES.queue)),
+        QueueConfig(SALES.queue),
+    ]
+    agents = [agent("1002", {QUEUE.queue: 0, SALES.queue: 0}, status=Status.BREAK)]
+    async with pbx.controller(agents, queues=queues) as engine:
+        await caller.dial(QUEUE.extension)
+        enqueued = await pbx.monitor.wait_for(CallerEnqueued, queue=QUEUE.queue)
+        await pbx.monitor.wait_for(
+            HoldMusicStarted, uniqueid=enqueued.uniqueid, moh_class="default"
+        )
+        await hear_each_other_for_a_second(pbx)  # support's music for a while
+        await caller.command("sndcode", "0")
+        # Asterisk says which class it plays: sales' own, at once, not after the loop's 60 s.
+        await pbx.monitor.wait_for(
+            HoldMusicStarted, uniqueid=enqueued.uniqueid, moh_class=SALES.moh_class
+        )
+        assert [(c.call_id, c.queue) for c in engine.state.waiting] == [
+            (enqueued.uniqueid, SALES.queue)
+        ]
+        await hear_each_other_for_a_second(pbx)
+        await caller.hangup()
+        await caller.wait_for("CALL_CLOSED")
+        await eventually(lambda: not engine.state.waiting, what="the caller gone")
+    assert heard_somewhere(caller.heard, MOH_HZ)
+    assert_heard(caller.heard, SALES_MOH_HZ, start=-0.8)
+
+
+async def test_the_exit_key_while_an_agents_phone_rings_stops_it_and_leaves(
+    pbx: PbxHarness,
+) -> None:
+    caller, ringing = pbx.phones["2001"], pbx.phones["1001"]
+    await ringing.set_auto_answer(False)
+    queues = [
+        QueueConfig(
+            QUEUE.queue, ring_timeout=20.0, exit_key="#", exit_to=OverflowToMessage("vcc-test/full")
+        ),
+        QueueConfig(SALES.queue),
+    ]
+    records = RecordsKept()
+    async with pbx.controller(["1001"], queues=queues, journal=records) as engine:
+        await caller.dial(QUEUE.extension)
+        enqueued = await pbx.monitor.wait_for(CallerEnqueued, queue=QUEUE.queue)
+        await ringing.wait_for("CALL_INCOMING")  # the controller rings it; the caller hears music
+        await caller.command("sndcode", "#")
+        await ringing.wait_for("CALL_CLOSED")
+        await pbx.monitor.wait_for(ChannelHungUp, uniqueid=enqueued.uniqueid, timeout=15)
+        await caller.wait_for("CALL_CLOSED")
+        assert await outcome(records, enqueued.uniqueid) == "exited"
+        await eventually(
+            lambda: engine.state.agents["1001"].offer_id is None, what="1001's offer over"
+        )
+        free = engine.state.agents["1001"]
+        assert (free.status, free.missed_offers) == (Status.AVAILABLE, 0)  # vcc stopped it
+        assert not engine.state.waiting
+    assert ringing.count("CALL_RTPESTAB") == 0
+    assert heard_somewhere(caller.heard, TEST_SOUNDS["full"])
+
+
+async def test_the_exit_key_works_after_a_periodic_message_and_announcement(
+    pbx: PbxHarness,
+) -> None:
+    caller = pbx.phones["2001"]
+    queues = [
+        QueueConfig(
+            QUEUE.queue,
+            # "You are next" lasts 5.4 s: then the message, then a quiet stretch of music.
+            announce_position_every=12.0,
+            periodic_message="vcc-test/periodic",
+            periodic_message_every=6.0,
+            exit_key="*",
+            exit_to=OverflowToMessage("vcc-test/full"),
+        ),
+        QueueConfig(SALES.queue),
+    ]
+    async with pbx.controller(
+        [agent("1001", {QUEUE.queue: 0}, status=Status.BREAK)], queues=queues
+    ) as engine:
+        await caller.dial(QUEUE.extension)
+        enqueued = await pbx.monitor.wait_for(CallerEnqueued, queue=QUEUE.queue)
+        # Back in the wait loop after the announcement and after the message (its entry,
+        # then twice more). Keys pressed during either are not heard (Playback ignores
+        # them): the caller presses in the music, with nothing due for a while.
+        await eventually(
+            lambda: (
+                len(pbx.monitor.of(CallerHearsMusic, uniqueid=enqueued.uniqueid)) >= 3
+                and in_the_music_for(engine, enqueued.uniqueid, seconds=2.0)
+            ),
+            timeout=25,
+            what="the caller back in the music after both, nothing due for 2 s",
+        )
+        await caller.command("sndcode", "*")
+        await pbx.monitor.wait_for(CallerPressed, uniqueid=enqueued.uniqueid, key="*")
+        await pbx.monitor.wait_for(ChannelHungUp, uniqueid=enqueued.uniqueid, timeout=15)
+        await caller.wait_for("CALL_CLOSED")
+        assert not engine.state.waiting
+    assert best_match(caller.heard, pbx.prompt_as_wav("queue-youarenext")) > 0.6
+    assert heard_somewhere(caller.heard, TEST_SOUNDS["periodic"])
+    assert heard_somewhere(caller.heard, TEST_SOUNDS["full"])

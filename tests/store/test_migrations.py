@@ -38,9 +38,12 @@ TABLES = {
     "queue_member",
     "status_code",
     "status_policy",
+    "tenant_settings",
     "agent_status_change",
     "interaction",
     "interaction_offer",
+    "call_recording",
+    "call_recording_pause",
 }
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.exc import InvalidRequestError, StatementError
+from sqlalchemy.exc import IntegrityError, InvalidRequestError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +28,7 @@ from vcc.store.models import (
     Skill,
     StatusCode,
     StatusPolicy,
+    TenantSettings,
 )
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -103,8 +104,10 @@ async def test_queues_with_every_setting_round_trip(sessions: Sessions) -> None:
             strategy=Strategy.BEST_SKILL,
             wrap_up_s=30,
             exit_key="#",
+            exit_message="custom/call-back-later",
             announce_position_every_s=60,
             announce_only_when_improved=True,
+            default_handle_time_s=240,
             created_at=at(0),
         )
         queue.skills.append(QueueSkill(skill_id="billing", min_level=4))
@@ -139,8 +142,10 @@ async def test_queues_with_every_setting_round_trip(sessions: Sessions) -> None:
         loaded.strategy,
         loaded.wrap_up_s,
         loaded.exit_key,
+        loaded.exit_message,
         loaded.announce_position_every_s,
         loaded.announce_only_when_improved,
+        loaded.default_handle_time_s,
     ) == (
         "jazz",
         20,
@@ -154,8 +159,10 @@ async def test_queues_with_every_setting_round_trip(sessions: Sessions) -> None:
         Strategy.BEST_SKILL,
         30,
         "#",
+        "custom/call-back-later",
         60,
         True,
+        240,
     )
     assert_utc(loaded.created_at, at(0))
     assert [(s.skill_id, s.min_level) for s in loaded.skills] == [("billing", 4)]
@@ -172,10 +179,60 @@ async def test_queues_with_every_setting_round_trip(sessions: Sessions) -> None:
         defaults.strategy,
         defaults.wrap_up_s,
         defaults.exit_key,
+        defaults.exit_queue_id,
         defaults.announce_position_every_s,
         defaults.announce_only_when_improved,
-    ) == ("default", 15, None, None, None, True, False, Strategy.LONGEST_IDLE, 0, None, None, False)
+        defaults.default_handle_time_s,
+    ) == (
+        "default", 15, None, None, None, True, False, Strategy.LONGEST_IDLE, 0, None, None, None,
+        False, 180,
+    )  # fmt: skip
     assert defaults.created_at.tzinfo is not None
+
+
+async def test_a_queue_exits_to_one_place_never_itself_and_not_after_it_is_gone(
+    sessions: Sessions,
+) -> None:
+    async with sessions() as session, session.begin():
+        session.add_all(
+            [
+                Queue(id="sales", name="Sales", extension="7001"),
+                Queue(id="support", name="Support", extension="7000", exit_key="0"),
+            ]
+        )
+    refused = [
+        ("exit_queue_id = 'sales', exit_message = 'vm-goodbye'", "exit_one_way"),
+        ("exit_queue_id = 'support'", "exit_elsewhere"),
+        ("exit_queue_id = 'nowhere'", None),  # the foreign key
+        ("default_handle_time_s = 0", "default_handle_time_positive"),
+    ]
+    async with sessions() as session:
+        for change, check in refused:
+            with pytest.raises(IntegrityError, match=check):
+                await session.execute(text(f"UPDATE queue SET {change} WHERE id = 'support'"))  # noqa: S608 - the test's own SQL
+            await session.rollback()
+        await session.execute(text("UPDATE queue SET exit_queue_id = 'sales' WHERE id = 'support'"))
+        await session.execute(text("DELETE FROM queue WHERE id = 'sales'"))
+        await session.commit()
+        support = await session.get(Queue, "support")
+    assert support is not None
+    assert support.exit_queue_id is None  # ON DELETE SET NULL, like the overflow queue
+
+
+async def test_the_tenant_settings_are_one_row(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        session.add(TenantSettings())
+    async with sessions() as session:
+        stored = await session.get(TenantSettings, 1)
+        assert stored is not None
+        assert stored.max_missed_offers == 3  # StatusRules' default
+        for sql, check in [
+            ("INSERT INTO tenant_settings VALUES (2, 3)", "one_row"),
+            ("UPDATE tenant_settings SET max_missed_offers = 0", "max_missed_offers_positive"),
+        ]:
+            with pytest.raises(IntegrityError, match=check):
+                await session.execute(text(sql))
+            await session.rollback()
 
 
 async def test_status_codes_policies_and_changes_round_trip(sessions: Sessions) -> None:

@@ -140,6 +140,10 @@ async def test_bad_agent_fields_are_invalid_input(
         ({"exit_key": "A"}, InvalidInput),
         ({"overflow_message": "../../etc/passwd"}, InvalidInput),
         ({"overflow_queue_id": "sales", "overflow_message": "custom/closed"}, InvalidInput),
+        ({"exit_queue_id": "nowhere"}, NotFound),
+        ({"exit_queue_id": "sales", "exit_message": "custom/bye"}, InvalidInput),
+        ({"exit_message": "custom/bye;Hangup"}, InvalidInput),
+        ({"default_handle_time_s": 0}, InvalidInput),  # the database's CHECK, translated
         ({"colour": "blue"}, InvalidInput),
         ({"ring_timeout_s": 0}, InvalidInput),  # the database's CHECK, translated
         ({"periodic_message": "custom/hold-on"}, InvalidInput),  # without an interval

@@ -28,8 +28,15 @@ from vcc.store.models import (
     Skill,
     StatusCode,
     StatusPolicy,
+    TenantSettings,
 )
-from vcc.store.tenant_sync import ApplyReport, apply_tenant, spec_from_db
+from vcc.store.tenant_sync import (
+    ApplyReport,
+    RoutingSettings,
+    apply_tenant,
+    routing_from_db,
+    spec_from_db,
+)
 from vcc.tenant import DEMO_TENANT, Tenant, load_tenant, parse_tenant
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -61,6 +68,7 @@ class Stored:
     skills: list[str]
     codes: list[tuple[str, str, bool]]  # status, code, active
     policies: list[tuple[str, bool]]
+    max_missed_offers: int | None
 
     def passwords(self) -> dict[str, str]:
         return {a[0]: a[3] for a in self.agents}
@@ -100,6 +108,7 @@ async def snapshot(sessions: Sessions) -> Stored:
                 (p.status.value, p.reason_required)
                 for p in await session.scalars(select(StatusPolicy))
             ),
+            max_missed_offers=await session.scalar(select(TenantSettings.max_missed_offers)),
         )
 
 
@@ -110,7 +119,7 @@ async def test_applying_the_demo_tenant_stores_all_of_it(sessions: Sessions) -> 
     assert report.agents.added == ("1001", "1002")
     assert report.skills.added == ("dutch", "english")
     assert "break/lunch" in report.status_codes.added
-    assert report.status_rules.added == ("break",)
+    assert report.status_rules.added == ("break", "max_missed_offers")
     assert report.queues.changed == report.agents.removed == ()
     async with sessions() as session:
         support = await session.get(Queue, "support")
@@ -127,6 +136,8 @@ async def test_applying_the_demo_tenant_stores_all_of_it(sessions: Sessions) -> 
     assert (support.max_wait_s, support.overflow_queue_id, support.max_length) == (600, "sales", 20)
     assert (support.join_when_empty, support.leave_when_empty) == (True, False)
     assert (support.announce_position_every_s, support.announce_only_when_improved) == (30, True)
+    assert (support.exit_key, support.exit_queue_id, support.exit_message) == ("0", "sales", None)
+    assert (support.default_handle_time_s, sales.default_handle_time_s) == (180, 180)
     assert (sales.extension, sales.overflow_message, sales.max_wait_s) == (
         "7001",
         "tt-allbusy",
@@ -157,6 +168,7 @@ async def test_applying_the_demo_tenant_stores_all_of_it(sessions: Sessions) -> 
         + [("working_offline", c, True) for c in ("email", "admin")]
     )
     assert stored.policies == [("break", True)]
+    assert stored.max_missed_offers == 3
 
 
 async def test_applying_the_same_file_again_changes_nothing(sessions: Sessions) -> None:
@@ -249,6 +261,7 @@ async def test_a_renamed_queue_gives_its_number_to_the_new_one(sessions: Session
     assert sales2 is not None
     assert support is not None
     assert (sales2.extension, support.overflow_queue_id) == ("7001", "sales2")
+    assert support.exit_queue_id == "sales2"
 
 
 async def test_a_queue_without_history_is_removed_with_its_members(sessions: Sessions) -> None:
@@ -356,3 +369,65 @@ async def test_the_pbx_spec_comes_from_the_database_with_its_passwords(
     ]
     assert served.spec.menus == demo.spec.menus
     assert served.sip_passwords == passwords
+
+
+async def test_the_router_settings_are_stored_and_read_back(sessions: Sessions) -> None:
+    async with sessions() as session:
+        assert await routing_from_db(session) == RoutingSettings({}, None)  # nothing applied
+    await apply(sessions)
+    changed = edit("default_handle_time = 180 ", "default_handle_time = 240 ")
+    changed = edit("max_missed_offers = 3 ", "max_missed_offers = 2 ", changed)
+
+    report = await apply(sessions, changed)
+
+    assert report.queues.changed == ("support",)
+    assert report.status_rules.changed == ("max_missed_offers",)
+    assert "status rules: 0 added, 1 changed (max_missed_offers)" in report.summary()
+    async with sessions() as session:
+        read = await routing_from_db(session)
+    assert read.default_handle_times == {"sales": 180.0, "support": 240.0}
+    assert read.max_missed_offers == 2
+    assert not (await apply(sessions, changed)).changed
+    with pytest.raises(InvalidInput, match=r"default_handle_time is 90\.5 s"):
+        await apply(sessions, edit("default_handle_time = 180 ", "default_handle_time = 90.5 "))
+
+
+async def test_an_exit_or_overflow_queue_may_become_a_message_and_back(
+    sessions: Sessions,
+) -> None:
+    await apply(sessions)
+    to_messages = edit('exit_queue = "sales"', 'exit_message = "vm-goodbye"')
+    to_messages = edit('overflow_queue = "sales"', 'overflow_message = "tt-allbusy"', to_messages)
+
+    report = await apply(sessions, to_messages)
+
+    assert report.queues.changed == ("support",)
+    async with sessions() as session:
+        support = await session.get(Queue, "support")
+    assert support is not None
+    assert (support.exit_queue_id, support.exit_message) == (None, "vm-goodbye")
+    assert (support.overflow_queue_id, support.overflow_message) == (None, "tt-allbusy")
+    assert (await apply(sessions)).queues.changed == ("support",)
+    async with sessions() as session:
+        back = await session.get(Queue, "support")
+    assert back is not None
+    assert (back.exit_queue_id, back.exit_message) == ("sales", None)
+    assert (back.overflow_queue_id, back.overflow_message) == ("sales", None)
+
+
+async def test_a_queue_callers_exit_to_is_removed_once_nobody_exits_to_it(
+    sessions: Sessions,
+) -> None:
+    await apply(sessions)
+    no_sales = DEMO[: DEMO.index('[[queues]]\nid = "sales"')] + DEMO[DEMO.index("[[agents]]") :]
+    no_sales = edit('overflow_queue = "sales"', 'overflow_message = "tt-allbusy"', no_sales)
+    no_sales = edit('exit_queue = "sales"', 'exit_message = "vm-goodbye"', no_sales)
+    no_sales = edit("support = 0, sales = 1", "support = 0", no_sales)
+    no_sales = edit('options."2" = { queue = "sales", priority = 5 }\n', "", no_sales)
+
+    report = await apply(sessions, no_sales)
+
+    assert (report.queues.removed, report.queues.changed) == (("sales",), ("support",))
+    stored = await snapshot(sessions)
+    [(support, _)] = stored.queues
+    assert (support["exit_queue_id"], support["exit_message"]) == (None, "vm-goodbye")

@@ -128,3 +128,27 @@ def test_removing_an_agent_with_history_is_refused_with_a_hint(
     assert "vcc: error: the tenant file no longer has agent(s) 1002" in done.stderr
     assert "→ keep them in the file" in done.stderr
     assert set(stored_passwords(tmp_path / "data")) == {"1001", "1002"}
+
+
+def test_a_music_class_without_its_sound_files_is_refused_before_the_pbx_would(
+    apply_env: dict[str, str], tmp_path: Path
+) -> None:
+    music = tmp_path / "moh" / "calm"
+    demo = (Path(__file__).parents[2] / "vcc" / "tenants" / "demo.toml").read_text()
+    with_music = demo.replace("# [moh]", f'[moh]\ncalm = "{music}"\n#', 1)
+    with_music = with_music.replace('id = "sales"\n', 'id = "sales"\nmoh_class = "calm"\n', 1)
+    tenant = tmp_path / "tenant.toml"
+    tenant.write_text(with_music)
+
+    for action in ("check", "apply"):
+        done = vcc("tenant", action, str(tenant), env=apply_env)
+        assert done.returncode == 1
+        assert f"music on hold calm: {music} is not a directory" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "data" / "vcc.db").exists()
+
+    music.mkdir(parents=True)
+    (music / "calm.wav").write_bytes(b"RIFF")  # vcc only copies it; Asterisk reads it
+    done = vcc("tenant", "check", str(tenant), env=apply_env)
+    assert done.returncode == 0, done.stderr
+    assert f"1 music on hold class(es): calm ({music})" in done.stdout

@@ -451,7 +451,7 @@ def test_the_exit_key_moves_a_waiting_caller_and_other_keys_do_nothing() -> None
     state, out = run(state, CallerPressedKey("c1", "5", 2.0))
     assert out == [] and state.waiting[0].queue == "support"  # noqa: PT018
     state, out = run(state, CallerPressedKey("c1", "0", 3.0))
-    assert MoveCaller("c1", "PJSIP/2001-1", "sales", "exit-key") in out
+    assert MoveCaller("c1", "PJSIP/2001-1", "sales", "exit-key", restart_music=True) in out
     assert state.waiting[0].queue == "sales"
 
 

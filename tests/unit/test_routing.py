@@ -1064,7 +1064,7 @@ def test_a_caller_who_waited_max_wait_moves_to_the_overflow_queue_on_a_tick() ->
 
     state, commands = step(state, Tick(160.0))
 
-    assert commands == [MoveCaller("c1", channel("c1"), SALES, "max-wait")]
+    assert commands == [MoveCaller("c1", channel("c1"), SALES, "max-wait", restart_music=True)]
     moved = state.caller("c1")
     assert moved is not None
     assert (moved.queue, moved.enqueued_at) == (SALES, 160.0)  # a fresh wait time
@@ -1160,7 +1160,7 @@ def test_callers_beyond_max_length_move_to_the_overflow_queue() -> None:
 
     state, commands = step(state, arrived("c2", at=101.0))
 
-    assert commands == [MoveCaller("c2", channel("c2"), SALES, "queue-full")]
+    assert commands == [MoveCaller("c2", channel("c2"), SALES, "queue-full", restart_music=True)]
     assert (waiting(state, SUPPORT), waiting(state, SALES)) == (["c1"], ["c2"])
 
 
@@ -1260,7 +1260,7 @@ def test_with_leave_when_empty_a_log_out_after_the_call_sends_the_callers_on() -
 
     state, commands = end_call(state, "a", at=200.0)
 
-    assert MoveCaller("c2", channel("c2"), SALES, "no-agents") in commands
+    assert MoveCaller("c2", channel("c2"), SALES, "no-agents", restart_music=True) in commands
     assert waiting(state, SALES) == ["c2"]
 
 

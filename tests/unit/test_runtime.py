@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -70,6 +72,30 @@ def test_a_chrooted_command_with_proc_gets_its_own_mount_namespace() -> None:
         "--mount-proc=/var/cache/vcc/asterisk-root/proc",
         "chroot", "/var/cache/vcc/asterisk-root", "asterisk", "-f",
     ]  # fmt: skip
+
+
+def test_bind_mounts_pass_hostile_paths_as_plain_arguments(tmp_path: Path) -> None:
+    """The bind script runs with stand-ins for mount and chroot that log their
+    arguments: paths with spaces, quotes and '$(…)' arrive as they are, unexpanded."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "log"
+    for tool in ("mount", "chroot"):
+        stand_in = bin_dir / tool
+        stand_in.write_text(f'#!/bin/sh\nfor a in "$@"; do echo "{tool}:$a"; done >> "{log}"\n')
+        stand_in.chmod(0o755)
+    hostile = tmp_path / "data $(touch pwned) 'x'"
+    argv = runtime("/r").command(
+        ["asterisk", "-f"], mount_proc=True, binds=[(hostile, Path("/r/var/lib/rec"))]
+    )
+    assert argv[:5] == ["unshare", "--mount", "--propagation", "private", "--mount-proc=/r/proc"]
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    subprocess.run(argv[5:], check=True, env=env, cwd=tmp_path)
+    assert log.read_text().splitlines() == [
+        "mount:--bind", "mount:--", f"mount:{hostile}", "mount:/r/var/lib/rec",
+        "chroot:/r", "chroot:asterisk", "chroot:-f",
+    ]  # fmt: skip
+    assert not (tmp_path / "pwned").exists()
 
 
 @pytest.mark.parametrize(

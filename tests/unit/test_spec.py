@@ -79,3 +79,37 @@ def test_a_music_class_plays_only_plain_sound_files(tmp_path: Path) -> None:
         MohClass("empty", tmp_path / "sub.wav").files()
     with pytest.raises(InvalidInput, match="not a directory"):
         MohClass("gone", tmp_path / "nope").files()
+
+
+@pytest.mark.parametrize("name", ["default", "general"])
+def test_a_music_class_may_not_take_a_name_musiconhold_conf_uses(name: str) -> None:
+    with pytest.raises(InvalidInput, match=f"'{name}' is"):
+        MohClass(name, Path("/srv/moh"))
+
+
+@pytest.mark.parametrize(
+    "directory",
+    ["/srv/my music", "/srv/../etc", "/srv/.hidden", "/srv/moh\nx", "/srv/mo'h", "/srv/m;h", "/"],
+)
+def test_a_music_directory_must_be_a_plain_absolute_path(directory: str) -> None:
+    with pytest.raises(InvalidInput, match="not a plain path"):
+        MohClass("calm", Path(directory))
+
+
+def test_a_music_directory_may_use_the_usual_characters() -> None:
+    for directory in ("/srv/vcc/moh/calm", "/var/lib/vcc/test-moh/sales-music", "/a/b_c/d.e/f+g"):
+        assert MohClass("calm", Path(directory)).directory == Path(directory)
+
+
+def test_two_queues_the_dialplan_could_not_tell_apart_are_refused() -> None:
+    # VCC_MOH_<queue> and VCC_NEXT_<queue> write '-' as '_'.
+    with pytest.raises(InvalidInput, match="queues sales-nl, sales_nl differ only in"):
+        PbxSpec(queues=(QueueNumber("7000", "sales-nl"), QueueNumber("7001", "sales_nl")))
+
+
+def test_a_music_class_is_declared_once_and_every_queue_names_a_declared_one() -> None:
+    calm = MohClass("calm", Path("/srv/moh/calm"))
+    with pytest.raises(InvalidInput, match="'calm' is declared twice"):
+        PbxSpec(moh_classes=(calm, MohClass("calm", Path("/srv/moh/other"))))
+    with pytest.raises(InvalidInput, match="queue support: unknown music on hold class 'loud'"):
+        PbxSpec(queues=(QueueNumber("7000", "support", "loud"),), moh_classes=(calm,))

@@ -21,6 +21,14 @@ class Strategy(enum.Enum):
     BEST_SKILL = "best_skill"  # the highest levels in the queue's skills
 
 
+class RecordingPolicy(enum.Enum):
+    """Whether a queue's calls are recorded (vcc.recording does it)."""
+
+    ALWAYS = "always"  # from the moment the agent and the caller are bridged
+    ON_DEMAND = "on_demand"  # when the agent asks (CallControl.start_recording)
+    NEVER = "never"  # and an agent's request is refused
+
+
 @dataclass(frozen=True)
 class OverflowToQueue:
     queue: str
@@ -68,6 +76,7 @@ class QueueConfig:
     # A waiting caller who presses this key leaves the queue for ``exit_to``.
     exit_key: str | None = None
     exit_to: Overflow | None = None
+    recording: RecordingPolicy = RecordingPolicy.NEVER
 
     def __post_init__(self) -> None:
         if self.ring_timeout <= 0:
@@ -78,6 +87,8 @@ class QueueConfig:
             raise ValueError("max_wait must be positive")
         if self.max_length is not None and self.max_length < 1:
             raise ValueError("max_length must be at least 1")
+        if self.default_handle_time <= 0:  # else callers would be promised no wait at all
+            raise ValueError("default_handle_time must be positive")
         if isinstance(self.overflow, OverflowToQueue) and self.overflow.queue == self.id:
             raise ValueError("a queue cannot overflow into itself")
         for every in (self.announce_position_every, self.periodic_message_every):

@@ -680,12 +680,15 @@ class StatusRefused:
 
 @dataclass(frozen=True)
 class MoveCaller:
-    """The caller now waits in another queue (the PBX keeps VCC_QUEUE in step)."""
+    """The caller now waits in another queue (the PBX keeps VCC_QUEUE in step).
+    ``restart_music``: the caller is hearing music, which the PBX restarts so it is the
+    new queue's class (a caller hearing an announcement gets it when that ends)."""
 
     call_id: str
     channel: str
     queue: str
     why: str
+    restart_music: bool = False
 
 
 @dataclass(frozen=True)
@@ -769,7 +772,8 @@ class DispositionRefused:
 
 @dataclass(frozen=True)
 class InteractionEnded:
-    """Record how an interaction ended: answered, abandoned, rejected, timed_out, lost."""
+    """Record how an interaction ended: answered, abandoned, rejected, timed_out, exited,
+    lost (and an agent's own call's busy, no_answer, unreachable, cancelled)."""
 
     call_id: str
     outcome: str
@@ -879,16 +883,7 @@ def _apply(
                 ),
             )
         case CallerPressedKey():
-            caller = state.caller(event.call_id)
-            queue = state.queues.get(caller.queue) if caller is not None else None
-            if (
-                caller is not None
-                and queue is not None
-                and queue.exit_key == event.key
-                and state.offer_for_call(caller.call_id) is None  # not while a phone rings
-            ):
-                state = _forget_caller(state, caller.call_id)
-                state = _overflow(state, caller, queue, "exit-key", out, queue.exit_to)
+            state = _pressed(state, event, out)
         case OfferFound():
             state = _adopt(state, event, out, lifted)
         case AgentAnswered():
@@ -982,6 +977,30 @@ def _arrive(state: RouterState, event: CallerArrived, out: list[Command]) -> Rou
     return _enqueue(state, caller)
 
 
+def _pressed(state: RouterState, event: CallerPressedKey, out: list[Command]) -> RouterState:
+    """A waiting caller pressed a key: the queue's exit key takes them to its exit
+    destination; any other key does nothing (the PBX goes on with the music).
+
+    Keys come from the wait loop only, so never while the PBX's own Dial rings an agent
+    for the caller (the fast path), and never once an agent answered. While the
+    controller rings one (the caller still hears music), the key wins, as with
+    app_queue: that phone stops ringing, and it is no missed offer of the agent's.
+    """
+    caller = state.caller(event.call_id)
+    queue = state.queues.get(caller.queue) if caller is not None else None
+    if caller is None or queue is None or queue.exit_key != event.key:
+        return state
+    offer = state.offer_for_call(caller.call_id)
+    if offer is not None and (offer.answered or offer.fast):
+        return state  # the key was pressed just before the call connected: it is late
+    if offer is not None:
+        # Stop the phone before the caller moves: an answer now would bridge them.
+        out.append(StopRinging(offer.offer_id))
+        state = _put_offer(state, replace(offer, cancelled=True))
+    state = _forget_caller(state, caller.call_id)
+    return _overflow(state, caller, queue, "exit-key", out, queue.exit_to)
+
+
 def _enqueue(state: RouterState, caller: Caller) -> RouterState:
     queue = state.queues[caller.queue]
     caller = replace(
@@ -1021,7 +1040,10 @@ def _overflow(
         closed = not other.join_when_empty and not _staffed(state, other.id)
         if not (full or closed):
             moved = replace(caller, queue=other.id, enqueued_at=state.now, tried=frozenset())
-            out.append(MoveCaller(caller.call_id, caller.channel, other.id, why))
+            # The exit key is pressed in the wait loop: restart its music whatever the
+            # router last asked the PBX to play (an announcement may be on its way).
+            restart = caller.hearing_music or why == "exit-key"
+            out.append(MoveCaller(caller.call_id, caller.channel, other.id, why, restart))
             return _enqueue(state, moved)
         target = other.overflow if isinstance(other.overflow, OverflowToMessage) else None
     sound = target.sound if isinstance(target, OverflowToMessage) else None
@@ -1501,13 +1523,14 @@ def _offer_failed(
         if agent.requested is not None:
             return _after_interaction(state, agent, at, out)
         return state
-    state = replace(
-        state,
-        waiting=tuple(
-            replace(c, tried=c.tried | {offer.agent_id}) if c.call_id == offer.call_id else c
-            for c in state.waiting
-        ),
-    )
+    if not offer.cancelled:  # a caller who left the queue by its exit key may wait on
+        state = replace(
+            state,
+            waiting=tuple(
+                replace(c, tried=c.tried | {offer.agent_id}) if c.call_id == offer.call_id else c
+                for c in state.waiting
+            ),
+        )
     agent = state.agents[offer.agent_id]
     missed = agent.missed_offers if offer.cancelled else agent.missed_offers + 1
     if agent.requested is not None:

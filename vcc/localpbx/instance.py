@@ -2,7 +2,9 @@
 
 An instance lives in one directory (inside the Debian root when Asterisk runs
 chrooted): ``etc/`` rendered config, ``run/`` pid and control socket, ``log/``,
-``spool/``, ``lib/`` (astdb), ``moh/`` and ``secrets/`` (root-only).
+``spool/``, ``lib/`` (astdb), ``moh/`` and ``secrets/`` (root-only). Call recordings
+go to ``<data dir>/recordings/<instance>/`` (root-only), bind-mounted at the
+instance's ``recordings/`` when Asterisk runs chrooted.
 """
 
 from __future__ import annotations
@@ -89,10 +91,20 @@ class LocalAsterisk:
         else:
             self.base = PurePosixPath(settings.data_dir) / "pbx" / settings.instance
         self.dir = runtime.host_path(self.base)
+        # Call recordings belong with the data, not in the cached root: a chrooted
+        # Asterisk sees this directory at ``recordings/`` in its instance (a bind mount).
+        self.recordings_dir = Path(settings.data_dir) / "recordings" / settings.instance
         # Kept so the process can be reaped when a long-lived caller (the tests) stops it.
         self._process: subprocess.Popen[bytes] | None = None
 
     # -- paths -----------------------------------------------------------------
+    @property
+    def recordings_pbx_dir(self) -> PurePosixPath:
+        """The recordings directory as Asterisk sees it."""
+        if self.runtime.chrooted:
+            return self.base / "recordings"
+        return PurePosixPath(self.recordings_dir)
+
     @property
     def conf(self) -> PurePosixPath:
         return self.base / "etc" / "asterisk.conf"
@@ -123,6 +135,10 @@ class LocalAsterisk:
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         for private in ("etc", "secrets"):
             (self.dir / private).chmod(0o700)
+        self.recordings_dir.mkdir(parents=True, exist_ok=True)
+        self.recordings_dir.chmod(0o700)  # callers' voices
+        if self.runtime.chrooted:  # where the bind mount goes
+            (self.dir / "recordings").mkdir(exist_ok=True)
         if self.runtime.chrooted:
             _ensure_hosts_file(self.runtime.root)
         moh = self.dir / "moh" / "default" / "vcc-hold.wav"
@@ -252,7 +268,9 @@ class LocalAsterisk:
         self._check_ports_free()
         self.render()
         argv = self.runtime.command(
-            ["asterisk", "-C", str(self.conf), "-f", "-n", "-q"], mount_proc=True
+            ["asterisk", "-C", str(self.conf), "-f", "-n", "-q"],
+            mount_proc=True,
+            binds=[(self.recordings_dir, self.dir / "recordings")],
         )
         progress(
             f"starting Asterisk {self.runtime.asterisk_version} (SIP 127.0.0.1:"

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -34,22 +35,40 @@ class Runtime:
         """The host path of a path as the processes inside the root see it."""
         return self.root / inner.relative_to("/")
 
-    def command(self, argv: list[str], *, mount_proc: bool = False) -> list[str]:
+    def command(
+        self,
+        argv: list[str],
+        *,
+        mount_proc: bool = False,
+        binds: Sequence[tuple[Path, Path]] = (),
+    ) -> list[str]:
         """Wrap ``argv`` so it runs inside the root.
 
         With ``mount_proc`` the process gets a private mount namespace with /proc
         mounted inside the root: the mount lives exactly as long as the process,
-        so nothing stays mounted on the host whatever way it ends.
+        so nothing stays mounted on the host whatever way it ends. ``binds`` (host
+        directory, host path of a directory inside the root) are bind-mounted in that
+        namespace too, so the process writes to host directories outside the root.
         """
         if not self.chrooted:
             return argv
-        if mount_proc:
-            return [
-                "unshare", "--mount", "--propagation", "private",
-                f"--mount-proc={self.root / 'proc'}",
-                "chroot", str(self.root), *argv,
-            ]  # fmt: skip
-        return ["chroot", str(self.root), *argv]
+        if not mount_proc:
+            return ["chroot", str(self.root), *argv]
+        unshare = [
+            "unshare", "--mount", "--propagation", "private",
+            f"--mount-proc={self.root / 'proc'}",
+        ]  # fmt: skip
+        if not binds:
+            return [*unshare, "chroot", str(self.root), *argv]
+        # The paths are arguments of the script, never part of its text.
+        pairs = [str(p) for pair in binds for p in pair]
+        return [*unshare, "sh", "-ec", _BIND_SCRIPT, "sh", *pairs, "--", str(self.root), *argv]
+
+
+# Bind-mount "$1" on "$2", pair by pair up to "--", then chroot into the rest.
+_BIND_SCRIPT = (
+    'while [ "$1" != -- ]; do mount --bind -- "$1" "$2"; shift 2; done; shift; exec chroot "$@"'
+)
 
 
 def parse_asterisk_version(text: str) -> tuple[int, str] | None:

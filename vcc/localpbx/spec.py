@@ -37,6 +37,14 @@ class Endpoint:
 
 # Sound files Asterisk plays as music on hold, named so they can go into its config dir.
 _MOH_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.(wav|WAV|gsm|ulaw|alaw|sln|g722)")
+# The admin's directory of them: an absolute path of plain names. vcc only copies from
+# it, but a path with spaces, quotes, '..' or control characters is a mistake or worse.
+_MOH_DIRECTORY = re.compile(r"(/[A-Za-z0-9_@+-][A-Za-z0-9_.@+-]{0,99}){1,16}")
+# Section names of musiconhold.conf that are taken.
+_RESERVED_MOH_CLASSES = {
+    "default": "vcc's own class (what queues play unless they name another)",
+    "general": "the section of musiconhold.conf's own settings",
+}
 
 
 @dataclass(frozen=True)
@@ -49,11 +57,20 @@ class MohClass:
 
     def __post_init__(self) -> None:
         validate.slug(self.name, what="music on hold class")
-        if self.name == "default":
-            raise InvalidInput("music on hold class 'default' is vcc's own: pick another name")
+        if self.name in _RESERVED_MOH_CLASSES:
+            raise InvalidInput(
+                f"music on hold class '{self.name}' is {_RESERVED_MOH_CLASSES[self.name]}",
+                hint="pick another name",
+            )
         if not self.directory.is_absolute():
             raise InvalidInput(
                 f"music on hold {self.name}: give {self.directory} as an absolute path"
+            )
+        if not _MOH_DIRECTORY.fullmatch(str(self.directory)):
+            raise InvalidInput(
+                f"music on hold {self.name}: {str(self.directory)!r} is not a plain path",
+                hint="use folders named with letters, digits, '_', '-', '.', '@' and '+' "
+                "(no spaces, quotes or '..')",
             )
 
     def files(self) -> list[Path]:
@@ -96,6 +113,18 @@ class PbxSpec:
     def __post_init__(self) -> None:
         check_menus(self.menus, [q.queue for q in self.queues])
         classes = {"default", *(m.name for m in self.moh_classes)}
+        declared = [m.name for m in self.moh_classes]
+        for name in sorted({n for n in declared if declared.count(n) > 1}):
+            raise InvalidInput(f"music on hold class {name!r} is declared twice")
+        # The dialplan names a queue's variables (VCC_MOH_<queue>, VCC_NEXT_<queue>) with
+        # '-' as '_': two queues whose names differ only there would share them.
+        variables = [q.queue.replace("-", "_") for q in self.queues]
+        for name in sorted({v for v in variables if variables.count(v) > 1}):
+            clash = ", ".join(q.queue for q in self.queues if q.queue.replace("-", "_") == name)
+            raise InvalidInput(
+                f"queues {clash} differ only in '-' and '_'",
+                hint="the PBX cannot tell them apart: rename one",
+            )
         for queue in self.queues:
             if queue.moh_class not in classes:
                 raise InvalidInput(

@@ -181,7 +181,7 @@ PARSERS: dict[str, Callable[[Headers], PbxEvent | None]] = {
     "BridgeLeave": lambda m: ChannelLeftBridge(
         _at(m), m["BridgeUniqueid"], m["Channel"], m["Uniqueid"]
     ),
-    "MusicOnHoldStart": lambda m: HoldMusicStarted(_at(m), m["Channel"], m["Uniqueid"]),
+    "MusicOnHoldStart": lambda m: HoldMusicStarted(_at(m), m["Channel"], m["Uniqueid"], m["Class"]),
     "MusicOnHoldStop": lambda m: HoldMusicStopped(_at(m), m["Channel"], m["Uniqueid"]),
     "ContactStatus": _contact,
     "DialBegin": _dial_begin,

@@ -365,6 +365,14 @@ class AsteriskDriver:
     async def set_variable(self, channel: str, name: str, value: str) -> None:
         await self._call({"Action": "Setvar", "Channel": channel, "Variable": name, "Value": value})
 
+    async def mute_recording(self, channel: str, muted: bool) -> None:
+        # MixMonitorMute needs only the 'call' class (starting MixMonitor needs 'system':
+        # the dialplan starts it, see vcc.recording). Muted audio is written as silence.
+        await self._call({
+            "Action": "MixMonitorMute", "Channel": channel, "Direction": "both",
+            "State": "1" if muted else "0",
+        })  # fmt: skip
+
     async def reserve(self, reservation: Reservation) -> None:
         # Setvar without a Channel sets a global variable ('call' write class suffices).
         name = reservation_variable(reservation.queue)

@@ -54,6 +54,10 @@ class PbxDriver(Protocol):
 
     async def get_variable(self, channel: str, name: str) -> str | None: ...
 
+    async def mute_recording(self, channel: str, muted: bool) -> None:
+        """Record silence (``muted``) or the call again, both directions, on the channel
+        the PBX records (vcc.recording)."""
+
     async def snapshot(self) -> PbxSnapshot: ...
 
     async def status(self) -> PbxStatus:

@@ -219,6 +219,7 @@ class ChannelLeftBridge(PbxEvent):
 class HoldMusicStarted(PbxEvent):
     channel: str
     uniqueid: str
+    moh_class: str = ""  # the class Asterisk plays (its MusicOnHoldStart says)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,14 @@ from vcc.core.routing import (
     StatusChanged,
 )
 from vcc.errors import VccError
-from vcc.store import repository
+from vcc.recording import (
+    RecordingPaused,
+    RecordingRecord,
+    RecordingResumed,
+    RecordingStarted,
+    RecordingStopped,
+)
+from vcc.store import recordings, repository
 from vcc.store.models import AgentStatusChange, InteractionKind
 
 log = logging.getLogger(__name__)
@@ -52,11 +59,13 @@ def _time(epoch: float) -> datetime:
 class StoreJournal:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
-        self.queue: asyncio.Queue[Record | _Offered] = asyncio.Queue(QUEUE_LIMIT)
+        self.queue: asyncio.Queue[Record | RecordingRecord | _Offered] = asyncio.Queue(QUEUE_LIMIT)
         self.written = 0
         self.refused = 0
 
-    def submit(self, record: Record | RingAgent | CallAgentFirst, at: float) -> None:
+    def submit(
+        self, record: Record | RecordingRecord | RingAgent | CallAgentFirst, at: float
+    ) -> None:
         item = _Offered(record, at) if isinstance(record, RingAgent | CallAgentFirst) else record
         try:
             self.queue.put_nowait(item)
@@ -89,7 +98,7 @@ class StoreJournal:
                 await self.queue.join()
 
 
-async def _write(session: AsyncSession, item: Record | _Offered) -> None:
+async def _write(session: AsyncSession, item: Record | RecordingRecord | _Offered) -> None:
     match item:
         case StatusChanged():
             await repository.record_status_change(
@@ -122,6 +131,16 @@ async def _write(session: AsyncSession, item: Record | _Offered) -> None:
             )  # fmt: skip
         case DispositionSet():
             await repository.set_disposition(session, item.call_id, item.code)
+        case RecordingStarted():
+            await recordings.start_recording(
+                session, item.call_id, item.agent_id, item.path, _time(item.at)
+            )
+        case RecordingPaused():
+            await recordings.pause_recording(session, item.path, _time(item.at))
+        case RecordingResumed():
+            await recordings.resume_recording(session, item.path, _time(item.at))
+        case RecordingStopped():
+            await recordings.stop_recording(session, item.path, _time(item.at))
 
 
 async def last_statuses(session: AsyncSession) -> Mapping[str, tuple[Status, str | None]]:

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
 from vcc.core.agents import Status
-from vcc.core.queues import Strategy
+from vcc.core.queues import RecordingPolicy, Strategy
 from vcc.store.types import UtcDateTime
 
 # Constraint names are part of the schema that migrations refer to (SQLite can only
@@ -194,6 +194,9 @@ class Queue(Base):
             name="exit_key_dtmf",
         ),
         CheckConstraint("overflow_queue_id <> id", name="overflow_elsewhere"),
+        CheckConstraint("default_handle_time_s > 0", name="default_handle_time_positive"),
+        CheckConstraint("exit_queue_id IS NULL OR exit_message IS NULL", name="exit_one_way"),
+        CheckConstraint("exit_queue_id <> id", name="exit_elsewhere"),
     )
 
     id: Mapped[str] = mapped_column(String(SLUG_LENGTH), primary_key=True)
@@ -216,14 +219,26 @@ class Queue(Base):
         _enum(Strategy, "routing_strategy"), default=Strategy.LONGEST_IDLE
     )
     wrap_up_s: Mapped[int] = mapped_column(default=0)
-    exit_key: Mapped[str | None] = mapped_column(String(1))  # one DTMF key
+    # A waiting caller who presses exit_key (one DTMF key) leaves for the exit queue, or
+    # hears the exit message (a sound) and is let go.
+    exit_key: Mapped[str | None] = mapped_column(String(1))
+    exit_queue_id: Mapped[str | None] = mapped_column(ForeignKey("queue.id", ondelete="SET NULL"))
+    exit_message: Mapped[str | None] = mapped_column(String(SOUND_LENGTH))
     announce_position_every_s: Mapped[int | None]  # None: never
     announce_only_when_improved: Mapped[bool] = mapped_column(default=False)
     periodic_message: Mapped[str | None] = mapped_column(String(SOUND_LENGTH))  # a sound
     periodic_message_every_s: Mapped[int | None]
+    # What the wait estimate takes a call to last until the queue's calls are measured.
+    default_handle_time_s: Mapped[int] = mapped_column(default=180)
+    # Whether its calls are recorded: always, when the agent asks, or never.
+    recording: Mapped[RecordingPolicy] = mapped_column(
+        _enum(RecordingPolicy, "recording_policy"), default=RecordingPolicy.NEVER
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    overflow_queue: Mapped[Queue | None] = relationship(remote_side=[id], lazy="raise_on_sql")
+    overflow_queue: Mapped[Queue | None] = relationship(
+        remote_side=[id], foreign_keys=[overflow_queue_id], lazy="raise_on_sql"
+    )
     skills: Mapped[list[QueueSkill]] = relationship(
         lazy="raise_on_sql", cascade="all, delete-orphan"
     )
@@ -284,6 +299,24 @@ class StatusPolicy(Base):
 
     status: Mapped[Status] = mapped_column(_enum(Status, "agent_status"), primary_key=True)
     reason_required: Mapped[bool] = mapped_column(default=False)
+
+
+class TenantSettings(Base):
+    """What the tenant file sets for the whole contact center rather than for one queue,
+    agent or status: one row (id 1), written by ``vcc tenant apply``.
+
+    ``max_missed_offers``: offers an agent lets ring out in a row before vcc puts them
+    on Break (``vcc.core.agents.StatusRules``; the file's ``[status_rules]``).
+    """
+
+    __tablename__ = "tenant_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="one_row"),
+        CheckConstraint("max_missed_offers >= 1", name="max_missed_offers_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=1)
+    max_missed_offers: Mapped[int] = mapped_column(default=3)
 
 
 class AgentStatusChange(Base):
@@ -370,3 +403,41 @@ class InteractionOffer(Base):
     ended_at: Mapped[datetime | None]
 
     interaction: Mapped[Interaction] = relationship(back_populates="offers", lazy="raise_on_sql")
+
+
+class CallRecording(Base):
+    """One recording of a call: the file ``path`` (relative to the recordings
+    directory, named by vcc.recording from vcc's own ids), of ``agent_id``'s leg, from
+    ``started_at`` until ``stopped_at`` (None: still recording, or the controller
+    stopped before it heard the end). Pauses are the stretches of silence in it.
+    """
+
+    __tablename__ = "call_recording"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interaction.id", ondelete="CASCADE"), index=True
+    )
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agent.id"), index=True)
+    path: Mapped[str] = mapped_column(String(255), unique=True)
+    started_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]
+
+    pauses: Mapped[list[CallRecordingPause]] = relationship(
+        lazy="raise_on_sql",
+        cascade="all, delete-orphan",
+        order_by="CallRecordingPause.paused_at",
+    )
+
+
+class CallRecordingPause(Base):
+    """A stretch of a recording written as silence (say, card details read out)."""
+
+    __tablename__ = "call_recording_pause"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("call_recording.id", ondelete="CASCADE"), index=True
+    )
+    paused_at: Mapped[datetime]
+    resumed_at: Mapped[datetime | None]

@@ -153,19 +153,21 @@ async def add_queue(
             settings["strategy"] = _member(Strategy, settings["strategy"], "strategy")
         if settings.get("exit_key") is not None:
             validate.dtmf(settings["exit_key"], what="exit key")
-        for sound in ("overflow_message", "periodic_message"):
+        for sound in ("overflow_message", "periodic_message", "exit_message"):
             if settings.get(sound) is not None:
                 validate.sound(settings[sound], what=sound.replace("_", " "))
-        if settings.get("overflow_queue_id") and settings.get("overflow_message"):
-            raise InvalidInput(
-                "a queue overflows into another queue or to a message, not both",
-                hint="leave overflow_queue_id or overflow_message empty",
-            )
+        for way in ("overflow", "exit"):
+            if settings.get(f"{way}_queue_id") and settings.get(f"{way}_message"):
+                raise InvalidInput(
+                    f"a queue's {way} leads to another queue or to a message, not both",
+                    hint=f"leave {way}_queue_id or {way}_message empty",
+                )
         if await session.get(Queue, id) is not None:
             raise Conflict(f"queue {id!r} already exists", hint="pick another id")
-        overflow = settings.get("overflow_queue_id")
-        if overflow is not None:
-            await _get(session, Queue, overflow, "overflow queue")
+        for way in ("overflow", "exit"):
+            other = settings.get(f"{way}_queue_id")
+            if other is not None:
+                await _get(session, Queue, other, f"{way} queue")
         await _extension_free(session, extension)
         queue = Queue(id=id, name=name, extension=extension, **settings)
         session.add(queue)

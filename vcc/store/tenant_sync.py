@@ -12,9 +12,13 @@ nothing. Some things must outlive the file, though. Agents and queues with histo
 with a Conflict that names them, and nothing is written. Status codes are
 deactivated rather than deleted, so the status log keeps its meaning.
 
-Not stored yet (no column): a queue's ``default_handle_time`` and the status
-rules' ``max_missed_offers``; the controller still reads those from the file, as
-it reads the IVR menus and the non-agent phones.
+Every queue setting the database has a column for is stored, the exit key's
+destination, ``default_handle_time`` and the status rules' ``max_missed_offers``
+(one row of ``tenant_settings``) included; :func:`routing_from_db` reads back the
+router's own two. Not stored (no table): a queue's dispositions, whether it requires
+one and ``transfer_keeps_wait``, the IVR menus, the music on hold classes (the admin's
+directories, which only the local PBX needs) and the non-agent phones. ``vcc serve``
+still takes the router's settings from the file, all of them from one place.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from vcc.store.models import (
     Skill,
     StatusCode,
     StatusPolicy,
+    TenantSettings,
 )
 from vcc.store.repository import writing
 from vcc.tenant import Tenant
@@ -82,7 +87,7 @@ class Changes:
 @dataclass(frozen=True)
 class ApplyReport:
     """What :func:`apply_tenant` changed. ``status_rules``: statuses whose "reason
-    code required" setting changed."""
+    code required" setting changed, and ``max_missed_offers`` if it did."""
 
     queues: Changes = Changes()
     agents: Changes = Changes()
@@ -112,6 +117,16 @@ class PbxProvisioning:
     sip_passwords: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class RoutingSettings:
+    """The router's settings the database keeps beside the queues' columns: per queue
+    id, the handle time (s) its wait estimates start from; the unanswered offers in a
+    row before an automatic break (None: no tenant file applied yet)."""
+
+    default_handle_times: Mapping[str, float]
+    max_missed_offers: int | None
+
+
 # -- the file, as rows ------------------------------------------------------------------
 def _seconds(queue_id: str, name: str, value: float | None) -> int | None:
     if value is None:
@@ -126,7 +141,7 @@ def _seconds(queue_id: str, name: str, value: float | None) -> int | None:
 
 def _queue_columns(config: QueueConfig, extension: str) -> dict[str, Any]:
     """A queue's columns as the file has them (the ones the file has a say in)."""
-    overflow = config.overflow
+    overflow, exit_to = config.overflow, config.exit_to
     return {
         "name": config.id,
         "extension": extension,
@@ -149,7 +164,17 @@ def _queue_columns(config: QueueConfig, extension: str) -> dict[str, Any]:
         ),
         "moh_class": config.moh_class,
         "exit_key": config.exit_key,
+        "exit_queue_id": exit_to.queue if isinstance(exit_to, OverflowToQueue) else None,
+        "exit_message": exit_to.sound if isinstance(exit_to, OverflowToMessage) else None,
+        "default_handle_time_s": _seconds(
+            config.id, "default_handle_time", config.default_handle_time
+        ),
+        "recording": config.recording,
     }
+
+
+# Columns that refer to another queue: set once every queue exists (apply's step 3).
+_QUEUE_REFERENCES = ("overflow_queue_id", "exit_queue_id")
 
 
 def _levels(levels: Mapping[str, int]) -> dict[str, int]:
@@ -168,6 +193,7 @@ class _Desired:
     skills: set[str]
     codes: set[tuple[Status, str]]
     reason_required: set[Status]
+    max_missed_offers: int
 
 
 def _desired(tenant: Tenant) -> _Desired:
@@ -183,6 +209,7 @@ def _desired(tenant: Tenant) -> _Desired:
         skills={s for levels in (*queue_skills.values(), *agent_skills.values()) for s in levels},
         codes={(status, code) for status, codes in tenant.rules.codes.items() for code in codes},
         reason_required=set(tenant.rules.reason_required),
+        max_missed_offers=tenant.rules.max_missed_offers,
     )
 
 
@@ -212,6 +239,14 @@ async def apply_tenant(session: AsyncSession, tenant: Tenant) -> ApplyReport:
         skills = {s.id: s for s in await session.scalars(select(Skill))}
         codes = {(c.status, c.code): c for c in await session.scalars(select(StatusCode))}
         policies = {p.status: p for p in await session.scalars(select(StatusPolicy))}
+        settings = await session.get(TenantSettings, 1)
+        # max_missed_offers is reported as one more status rule, by its name
+        missed_added = ("max_missed_offers",) if settings is None else ()
+        missed_changed = (
+            ("max_missed_offers",)
+            if settings is not None and settings.max_missed_offers != want.max_missed_offers
+            else ()
+        )
         have_members: dict[str, dict[str, int]] = {}
         for queue in queues.values():
             for member in queue.members:
@@ -245,11 +280,20 @@ async def apply_tenant(session: AsyncSession, tenant: Tenant) -> ApplyReport:
                 removed=_ids(k for k, c in codes.items() if c.active and k not in want.codes),
             ),
             status_rules=Changes(
-                added=_ids(s for s in want.reason_required if s not in policies),
-                changed=_ids(
-                    s
-                    for s in want.reason_required
-                    if s in policies and not policies[s].reason_required
+                added=tuple(
+                    sorted(
+                        _ids(s for s in want.reason_required if s not in policies) + missed_added
+                    )
+                ),
+                changed=tuple(
+                    sorted(
+                        _ids(
+                            s
+                            for s in want.reason_required
+                            if s in policies and not policies[s].reason_required
+                        )
+                        + missed_changed
+                    )
                 ),
                 removed=_ids(
                     s
@@ -271,8 +315,13 @@ async def apply_tenant(session: AsyncSession, tenant: Tenant) -> ApplyReport:
             ]
             keep = want.queue_skills.get(queue_id, {})
             queue.skills = [s for s in queue.skills if s.skill_id in keep]
-            if queue.overflow_queue_id in gone_queues:
-                queue.overflow_queue_id = None
+            # A reference that goes or changes is cleared first (step 3 sets the new
+            # one): its queue may go, and a message may take its place, which the
+            # one-way CHECKs refuse beside a queue.
+            for reference in _QUEUE_REFERENCES:
+                wanted = want.queues.get(queue_id, {}).get(reference)
+                if getattr(queue, reference) not in (None, wanted):
+                    setattr(queue, reference, None)
         for agent_id, agent in agents.items():
             keep = want.agent_skills.get(agent_id, {})
             agent.skills = [s for s in agent.skills if s.skill_id in keep]
@@ -293,7 +342,7 @@ async def apply_tenant(session: AsyncSession, tenant: Tenant) -> ApplyReport:
                 queues[queue_id] = Queue(id=queue_id, skills=[], members=[])
                 session.add(queues[queue_id])
             for name, value in columns.items():
-                if name != "overflow_queue_id" and getattr(queues[queue_id], name) != value:
+                if name not in _QUEUE_REFERENCES and getattr(queues[queue_id], name) != value:
                     setattr(queues[queue_id], name, value)
         for agent_id, name in want.agents.items():
             if agent_id not in agents:
@@ -312,9 +361,9 @@ async def apply_tenant(session: AsyncSession, tenant: Tenant) -> ApplyReport:
 
         # 3. The rows that refer to them.
         for queue_id, queue in queues.items():
-            overflow = want.queues[queue_id]["overflow_queue_id"]
-            if queue.overflow_queue_id != overflow:
-                queue.overflow_queue_id = overflow
+            for reference in _QUEUE_REFERENCES:
+                if getattr(queue, reference) != want.queues[queue_id][reference]:
+                    setattr(queue, reference, want.queues[queue_id][reference])
             _sync_rows(
                 queue.skills,
                 want.queue_skills[queue_id],
@@ -351,6 +400,10 @@ async def apply_tenant(session: AsyncSession, tenant: Tenant) -> ApplyReport:
                 policy.reason_required = True
         for status in sorted(want.reason_required - policies.keys(), key=_id):
             session.add(StatusPolicy(status=status, reason_required=True))
+        if settings is None:
+            session.add(TenantSettings(id=1, max_missed_offers=want.max_missed_offers))
+        elif settings.max_missed_offers != want.max_missed_offers:
+            settings.max_missed_offers = want.max_missed_offers
     return report
 
 
@@ -459,3 +512,14 @@ async def spec_from_db(
         moh_classes=tuple(moh_classes),
     )
     return PbxProvisioning(spec, {a.extension: a.sip_password for a in agents})
+
+
+async def routing_from_db(session: AsyncSession) -> RoutingSettings:
+    """The router's settings the tenant file wrote beside what the PBX serves (see
+    :func:`spec_from_db`, whose spec has no place for them: the PBX never uses them)."""
+    queues = await session.execute(select(Queue.id, Queue.default_handle_time_s))
+    settings = await session.get(TenantSettings, 1)
+    return RoutingSettings(
+        default_handle_times={queue_id: float(seconds) for queue_id, seconds in queues},
+        max_missed_offers=None if settings is None else settings.max_missed_offers,
+    )
