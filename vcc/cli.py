@@ -29,6 +29,7 @@ from vcc.localpbx.instance import LocalAsterisk, require_running
 from vcc.localpbx.spec import EndpointRole
 from vcc.pbx.asterisk import AsteriskDriver
 from vcc.pbx.events import PbxStatus
+from vcc.profile import with_saved_phones
 from vcc.recording import RecordingStore
 from vcc.store import create_engine, database_url, session_factory, upgrade
 from vcc.store import create_engine as create_db_engine
@@ -338,6 +339,7 @@ async def _serve(settings: Settings, ami: AmiSettings) -> None:
     try:
         sessions = session_factory(database)
         agents = await _agents_as_recorded(sessions, tenant.agents)
+        agents = await with_saved_phones(sessions, agents, tenant.outbound)
         engine = Engine(
             AsteriskDriver(ami),
             RouterState.create(

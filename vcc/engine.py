@@ -589,8 +589,14 @@ class Engine:
             event.enqueued_at,
             event.priority,
             event.at,
-            self._agent_at(event.endpoint) or "",
+            self._reserved_agent(event),
         )
+
+    def _reserved_agent(self, event: CallerTookReservation) -> str:
+        """Whose reservation the caller took: the offer's agent (their phone may be any
+        dial string, see vcc.profile), else whoever's endpoint the Dial rang."""
+        offer = self.state.offers.get(event.offer_id)
+        return offer.agent_id if offer is not None else self._agent_at(event.endpoint) or ""
 
     def _agent_of(self, channel: str) -> str | None:
         """The agent whose phone this channel is (``PJSIP/1001-0000002a`` → 1001)."""

@@ -81,3 +81,21 @@ class RecordingNotAllowed(Conflict):
     """The call's queue never records (policy "never"), or recording is not set up."""
 
     code = "recording-not-allowed"
+
+
+class VerificationFailed(InvalidInput):
+    """The code typed back is not the one the verification call spoke."""
+
+    code = "verification-code-wrong"
+
+
+class VerificationExpired(Conflict):
+    """No verification call to answer: none made, too late, or too many wrong codes."""
+
+    code = "verification-expired"
+
+
+class PhoneNotVerified(Conflict):
+    """A desk phone is saved only once vcc has called it and the agent typed the code."""
+
+    code = "phone-not-verified"

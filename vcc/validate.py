@@ -21,6 +21,14 @@ _SOUND = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}(/[a-z0-9][a-z0-9_-]{0,63}){0,3}")
 # digits (fullwidth '１', Arabic-Indic '٣'), which must never reach a dial string.
 _PHONE_NUMBER = re.compile(r"\+?[0-9]{2,20}")
 _NUMBER_SEPARATORS = re.compile(r"(?<=[0-9+])[ -](?=[0-9])")
+# A SIP URI for a desk phone: sip:user@host[:port], nothing else (no parameters or
+# headers: ';', '?', '>' and spaces would reach the dial string). Host: a DNS name or
+# an IPv4 address.
+_SIP_URI = re.compile(
+    r"sip:[A-Za-z0-9_.+-]{1,64}@"
+    r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)"
+    r"(?::(?P<port>[0-9]{1,5}))?"
+)
 # One DTMF key.
 _DTMF = re.compile(r"[0-9*#]")
 # SIP/PJSIP secrets go into pjsip.conf: no spaces, quotes, semicolons or newlines.
@@ -81,6 +89,19 @@ def phone_number(value: str, *, what: str = "phone number") -> str:
             "(2 to 20 digits; no letters, '&', ',', '/', '(' or ';')",
         )
     return number
+
+
+def sip_uri(value: str, *, what: str = "SIP URI") -> str:
+    """A phone's SIP address, ``sip:user@host`` or ``sip:user@host:port``."""
+    match = _SIP_URI.fullmatch(value)
+    if match is None or len(match["host"]) > 253 or not 1 <= int(match["port"] or 5060) <= 65535:
+        shown = value if len(value) <= 60 else value[:60] + "…"
+        raise InvalidInput(
+            f"{what} {shown!r} is not valid",
+            hint="use sip:user@host or sip:user@host:port (letters, digits, '.', '_', '+', "
+            "'-'; no parameters, spaces or other characters)",
+        )
+    return value
 
 
 def dtmf(value: str, *, what: str = "DTMF key") -> str:

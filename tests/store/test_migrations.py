@@ -44,6 +44,7 @@ TABLES = {
     "interaction_offer",
     "call_recording",
     "call_recording_pause",
+    "agent_phone",
 }
 
 

@@ -421,6 +421,16 @@ class ConferenceRequested:
 
 
 @dataclass(frozen=True)
+class PhoneChanged:
+    """Ring the agent at ``endpoint`` from now on (their profile's desk phone, verified
+    by vcc.profile): what the PBX dials, e.g. ``PJSIP/1001`` or a trunk dial string."""
+
+    agent_id: str
+    endpoint: str
+    at: float
+
+
+@dataclass(frozen=True)
 class DispositionChosen:
     """The agent gives their last call a transaction code (during wrap-up, typically)."""
 
@@ -488,6 +498,7 @@ Event = (
     | ConsultFinishRequested
     | ConferenceRequested
     | DispositionChosen
+    | PhoneChanged
     | CustomerAnswered
     | CustomerNotReached
     | Tick
@@ -765,6 +776,12 @@ class OfferAdopted:
 
 
 @dataclass(frozen=True)
+class PhoneRefused:
+    agent_id: str
+    problem: str  # unknown-agent, on-a-call
+
+
+@dataclass(frozen=True)
 class DispositionRefused:
     agent_id: str
     problem: str  # no-call, unknown-code
@@ -810,6 +827,7 @@ Command = (
     | DispositionSet
     | OfferAdopted
     | DispositionRefused
+    | PhoneRefused
     | HangUpCaller
     | SendToQueue
     | HoldCaller
@@ -833,6 +851,13 @@ def handle(state: RouterState, event: Event) -> tuple[RouterState, list[Command]
     lifted: Mapping[str, Offer] = {}
     if state.reservations:
         state, lifted = _lift_reservations(state)
+    if isinstance(event, PhoneChanged) and lifted:
+        # The PBX rings a reservation's agent at the endpoint it was made with: one of
+        # this agent's is withdrawn and made anew for the new phone.
+        lifted = {
+            queue: replace(offer, agent_id="") if offer.agent_id == event.agent_id else offer
+            for queue, offer in lifted.items()
+        }
     if isinstance(event, Resynced):
         for part in event.events:
             state = _apply(state, part, out, lifted)
@@ -929,6 +954,15 @@ def _apply(
             state = _conference(state, event, out)
         case DispositionChosen():
             state = _dispose(state, event, out)
+        case PhoneChanged():
+            agent = state.agents.get(event.agent_id)
+            if agent is None:
+                out.append(PhoneRefused(event.agent_id, "unknown-agent"))
+            elif agent.offer_id is not None:  # rung or on a call: the old phone has it
+                out.append(PhoneRefused(event.agent_id, "on-a-call"))
+            else:
+                agents = {**state.agents, agent.id: _evolve(agent, endpoint=event.endpoint)}
+                state = replace(state, agents=_frozen(agents))
         case CustomerAnswered():
             offer = state.offers.get(event.call_id)  # the caller's offer id is the call id
             if offer is not None and offer.direct and offer.customer_answered_at is None:

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
 from vcc.core.agents import Status
+from vcc.core.profile import PhoneKind
 from vcc.core.queues import RecordingPolicy, Strategy
 from vcc.store.types import UtcDateTime
 
@@ -441,3 +442,19 @@ class CallRecordingPause(Base):
     )
     paused_at: Mapped[datetime]
     resumed_at: Mapped[datetime | None]
+
+
+class AgentPhone(Base):
+    """Where an agent is rung, as they saved it in their profile (vcc.core.profile): an
+    extension, a number through the trunk or a SIP address; ``verified_at`` is when
+    vcc called it and the agent typed back the code (None: their own extension)."""
+
+    __tablename__ = "agent_phone"
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[PhoneKind] = mapped_column(_enum(PhoneKind, "phone_kind"))
+    value: Mapped[str] = mapped_column(String(200))
+    verified_at: Mapped[datetime | None]
+    saved_at: Mapped[datetime]
