@@ -45,6 +45,8 @@ TABLES = {
     "call_recording",
     "call_recording_pause",
     "agent_phone",
+    "notification",
+    "notification_receipt",
 }
 
 

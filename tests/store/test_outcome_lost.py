@@ -200,7 +200,14 @@ async def everything(url: str) -> dict[str, list[dict[str, Any]]]:
 # What revision 0004 added, which a database downgraded below it no longer has.
 # Columns and tables revisions 0004 and later added (0005: call recording).
 ADDED_IN_0004 = {"queue": {"default_handle_time_s", "exit_queue_id", "exit_message", "recording"}}
-TABLES_ADDED_IN_0004 = {"tenant_settings", "call_recording", "call_recording_pause", "agent_phone"}
+TABLES_ADDED_IN_0004 = {
+    "tenant_settings",
+    "call_recording",
+    "call_recording_pause",
+    "agent_phone",
+    "notification",
+    "notification_receipt",
+}
 
 
 def before_0004(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
 from vcc.core.agents import Status
+from vcc.core.notifications import AudienceKind
 from vcc.core.profile import PhoneKind
 from vcc.core.queues import RecordingPolicy, Strategy
 from vcc.store.types import UtcDateTime
@@ -458,3 +459,37 @@ class AgentPhone(Base):
     value: Mapped[str] = mapped_column(String(200))
     verified_at: Mapped[datetime | None]
     saved_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """A supervisor's message (vcc.core.notifications) to an agent, a team (a queue's
+    agents) or everyone; ``sender`` is the user who sent it. Its recipients, fixed
+    when it is sent, each have a receipt."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    sender: Mapped[str] = mapped_column(String(64))
+    audience: Mapped[AudienceKind] = mapped_column(_enum(AudienceKind, "audience_kind"))
+    target: Mapped[str | None] = mapped_column(String(SLUG_LENGTH))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(String(1000))
+    sent_at: Mapped[datetime]
+
+
+class NotificationReceipt(Base):
+    """One agent's copy of a notification: unread until ``read_at``. Deleting it (an
+    agent clearing what they read) deletes the row; the notification stays."""
+
+    __tablename__ = "notification_receipt"
+    __table_args__ = (Index("ix_notification_receipt_agent_read", "agent_id", "read_at"),)
+
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notification.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_at: Mapped[datetime | None]
+
+    notification: Mapped[Notification] = relationship(lazy="raise_on_sql")
