@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from vcc.core import routing
+from vcc.core.queue_status import ServiceLevels
 from vcc.core.queues import RecordingPolicy
 from vcc.errors import Conflict, PbxDisconnected, PbxError, RecordingNotAllowed
 from vcc.pbx.driver import PbxDriver
@@ -115,6 +116,7 @@ class Engine:
         calls are not recorded, whatever their queue says)."""
         self.driver = driver
         self.journal = journal
+        self.service_levels = ServiceLevels()  # for the queues' status (vcc.core.queue_status)
         self.recorder = (
             None if recordings is None else Recorder(recordings, driver, self._keep_recording)
         )
@@ -239,8 +241,18 @@ class Engine:
                 )
             case routing.StatusRefused():
                 self.refusals.append(command)
-            case routing.OfferEnded() if self.recorder is not None:
-                self._recording_answered(command)
+            case routing.InteractionStarted(queue=str(queue)):
+                self.service_levels.started(command.call_id, queue, command.enqueued_at)
+            case routing.OfferEnded(result="answered"):
+                offer = self.state.offers.get(command.offer_id)
+                if offer is not None and offer.call_id and not offer.direct:
+                    self.service_levels.answered(offer.call_id, command.at)
+            case routing.InteractionEnded(outcome="abandoned"):
+                self.service_levels.abandoned(command.call_id, command.at)
+            case routing.InteractionEnded():
+                self.service_levels.forget(command.call_id)
+        if isinstance(command, routing.OfferEnded) and self.recorder is not None:
+            self._recording_answered(command)
         if self.journal is not None and isinstance(
             command,
             routing.InteractionStarted

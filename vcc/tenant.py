@@ -183,6 +183,7 @@ def _queue(where: str, table: Any) -> tuple[QueueConfig, QueueNumber]:
             moh_class=r.get("moh_class", str, "default"),
             exit_to=exit_to,
             recording=recording,
+            service_level_target=r.get("service_level_target", float, 20.0),
         )
     )
     number = r.check(lambda: QueueNumber(extension, queue_id, config.moh_class))

@@ -77,6 +77,8 @@ class QueueConfig:
     exit_key: str | None = None
     exit_to: Overflow | None = None
     recording: RecordingPolicy = RecordingPolicy.NEVER
+    # Service level: the share of calls answered within this many seconds.
+    service_level_target: float = 20.0
 
     def __post_init__(self) -> None:
         if self.ring_timeout <= 0:
@@ -87,6 +89,8 @@ class QueueConfig:
             raise ValueError("max_wait must be positive")
         if self.max_length is not None and self.max_length < 1:
             raise ValueError("max_length must be at least 1")
+        if not 1 <= self.service_level_target <= 3600:
+            raise ValueError("service_level_target must be 1 to 3600 seconds")
         if self.default_handle_time <= 0:  # else callers would be promised no wait at all
             raise ValueError("default_handle_time must be positive")
         if isinstance(self.overflow, OverflowToQueue) and self.overflow.queue == self.id:
