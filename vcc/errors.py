@@ -11,6 +11,7 @@ class VccError(Exception):
     """
 
     code = "vcc-error"
+    http_status = 500  # what the API answers with it
 
     def __init__(self, message: str, *, hint: str = "") -> None:
         super().__init__(message)
@@ -23,10 +24,12 @@ class VccError(Exception):
 
 class ConfigError(VccError):
     code = "invalid-config"
+    http_status = 500
 
 
 class InvalidInput(VccError):
     code = "invalid-input"
+    http_status = 400
 
 
 class ProvisioningError(VccError):
@@ -35,6 +38,7 @@ class ProvisioningError(VccError):
 
 class PbxNotRunning(VccError):
     code = "pbx-not-running"
+    http_status = 503
 
 
 class PbxAlreadyRunning(VccError):
@@ -49,6 +53,7 @@ class PbxError(VccError):
     """The PBX refused an action or could not be reached."""
 
     code = "pbx-error"
+    http_status = 503
 
 
 class PbxDisconnected(PbxError):
@@ -63,18 +68,21 @@ class NotFound(VccError):
     """Something the request names (an agent, a queue, a reason code) does not exist."""
 
     code = "not-found"
+    http_status = 404
 
 
 class Conflict(VccError):
     """The change clashes with what is stored (a used extension, a finished interaction)."""
 
     code = "conflict"
+    http_status = 409
 
 
 class DatabaseUnavailable(VccError):
     """The configured database cannot be reached or opened."""
 
     code = "database-unavailable"
+    http_status = 503
 
 
 class RecordingNotAllowed(Conflict):
@@ -99,3 +107,44 @@ class PhoneNotVerified(Conflict):
     """A desk phone is saved only once vcc has called it and the agent typed the code."""
 
     code = "phone-not-verified"
+
+
+class InvalidCredentials(VccError):
+    """Wrong username or password (the same words whichever it was)."""
+
+    code = "invalid-credentials"
+    http_status = 401
+
+
+class Unauthenticated(VccError):
+    """No session, or one that ended (an hour idle, logged out)."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class AccessDenied(VccError):
+    """Logged in, but no role of the user's grants this."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class AccountLocked(VccError):
+    code = "account-locked"
+    http_status = 423
+
+
+class MfaRequired(VccError):
+    code = "mfa-required"
+    http_status = 401
+
+
+class MfaInvalid(VccError):
+    code = "mfa-invalid"
+    http_status = 401
+
+
+class ActivationInvalid(VccError):
+    code = "activation-invalid"
+    http_status = 400

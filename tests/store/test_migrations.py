@@ -47,6 +47,8 @@ TABLES = {
     "agent_phone",
     "notification",
     "notification_receipt",
+    "app_user",
+    "user_session",
 }
 
 

@@ -205,6 +205,8 @@ TABLES_ADDED_IN_0004 = {
     "call_recording",
     "call_recording_pause",
     "agent_phone",
+    "app_user",
+    "user_session",
     "notification",
     "notification_receipt",
 }

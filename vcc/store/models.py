@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
+from vcc.core.access import Role
 from vcc.core.agents import Status
 from vcc.core.notifications import AudienceKind
 from vcc.core.profile import PhoneKind
@@ -493,3 +494,39 @@ class NotificationReceipt(Base):
     read_at: Mapped[datetime | None]
 
     notification: Mapped[Notification] = relationship(lazy="raise_on_sql")
+
+
+class User(Base):
+    """Someone who logs in to the console or the API (vcc.auth). ``password_hash`` is
+    None until the user activates the account with the code a supervisor gave them
+    (kept only as a hash, ``activation_hash``, until ``activation_expires_at``).
+    ``totp_secret``: MFA is on; ``totp_last_step``: the last code's time step, so a
+    code works once. ``failed_logins`` in a row lock the account until ``locked_until``.
+    """
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agent.id", ondelete="SET NULL"))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    activation_hash: Mapped[str | None] = mapped_column(String(64))
+    activation_expires_at: Mapped[datetime | None]
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserSession(Base):
+    """A logged-in session: only the token's SHA-256 is kept (a stolen database holds
+    no usable token). It ends after an hour without use (vcc.core.access)."""
+
+    __tablename__ = "user_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""Users, passwords, one-time codes and sessions (the rules are vcc.core.access)."""
