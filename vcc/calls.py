@@ -125,6 +125,16 @@ class CallControl:
             _refuse_call(agent_id, problem, "try again when both are free")
         return call_id
 
+    async def hangup(self, agent_id: str) -> None:
+        """End the agent's call (or stop their phone ringing): the caller is let go."""
+        agent = self.engine.state.agents.get(agent_id)
+        if agent is None:
+            raise NotFound(f"agent {agent_id!r} does not exist")
+        offer = self.engine.state.offers.get(agent.offer_id or "")
+        if offer is None or offer.reserved:
+            _refuse(agent_id, "not-on-this-call", "there is no call to end")
+        await self.engine.hang_up_agent(offer.offer_id)
+
     async def hold(self, agent_id: str) -> None:
         """The agent's connected caller hears music, the agent silence, until resumed."""
         await self._hold(agent_id, hold=True)

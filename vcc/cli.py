@@ -4,32 +4,47 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import secrets
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import select
+from aiohttp import web
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vcc import __version__
+from vcc.api.app import ApiContext, build_app
+from vcc.api.hub import EventHub
+from vcc.auth.service import AuthService
+from vcc.calls import CallControl
 from vcc.config import AmiSettings, Settings, load_settings
+from vcc.core.access import Role
 from vcc.core.agents import Status
 from vcc.core.queues import RecordingPolicy
 from vcc.core.routing import Agent, RouterState
 from vcc.engine import Engine
-from vcc.errors import ConfigError, DatabaseUnavailable, InvalidInput, ProvisioningError, VccError
+from vcc.errors import (
+    ConfigError,
+    DatabaseUnavailable,
+    InvalidInput,
+    PortInUse,
+    ProvisioningError,
+    VccError,
+)
 from vcc.localpbx import install as installer
 from vcc.localpbx.instance import LocalAsterisk, require_running
 from vcc.localpbx.spec import EndpointRole
+from vcc.notifications import NotificationService
 from vcc.pbx.asterisk import AsteriskDriver
 from vcc.pbx.events import PbxStatus
-from vcc.profile import with_saved_phones
+from vcc.profile import ProfileService, stored_in, with_saved_phones
 from vcc.recording import RecordingStore
 from vcc.store import create_engine, database_url, session_factory, upgrade
 from vcc.store import create_engine as create_db_engine
@@ -104,8 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "serve",
         help="run the controller against the configured Asterisk",
-        description="Connect to Asterisk's AMI and route waiting callers to agents "
-        "until interrupted. (The REST API and console join this process later.)",
+        description="Connect to Asterisk's AMI and route waiting callers to agents, and "
+        "serve the REST + WebSocket API (api_host:api_port, default 127.0.0.1:8080), "
+        "until interrupted.",
     )
     db = commands.add_parser(
         "db",
@@ -144,6 +160,27 @@ def _parser() -> argparse.ArgumentParser:
         "agents and queues with history, which are refused. A second run changes nothing.",
     )
     apply.add_argument("file", type=Path, nargs="?", help="default: the configured tenant file")
+    user = commands.add_parser(
+        "user",
+        help="add a user of the console and API, or give one a new activation code",
+        description="Users log in to the console and the API. A new user gets a one-time "
+        "activation code (valid 72 hours) to pick their password with; give it to them "
+        "in person or by phone. Supervisors do the same from the console.",
+    )
+    user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    add = user_commands.add_parser(
+        "add", help="create a user and print their activation code", description="Create a user."
+    )
+    add.add_argument("username", help="a-z, 0-9, '.', '_' and '-'")
+    add.add_argument("--role", choices=[r.value for r in Role], default=Role.AGENT.value)
+    add.add_argument("--agent", metavar="AGENT_ID", help="the agent this user is (agents)")
+    reset = user_commands.add_parser(
+        "reset",
+        help="a new activation code (forgotten password, lost MFA device)",
+        description="Issue a new activation code: the user's password, MFA and sessions "
+        "stop working until they activate again.",
+    )
+    reset.add_argument("username")
     commands.add_parser(
         "demo",
         help="start Asterisk with the demo tenant and run the controller",
@@ -168,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _db(args.db_command, settings)
         if args.command == "tenant":
             return _tenant(args.tenant_command, args.file or settings.tenant_file, settings)
+        if args.command == "user":
+            return _user(args, settings)
         if args.command == "serve":
             asyncio.run(_serve(settings, _serve_ami(settings)))
         elif args.command == "demo":
@@ -177,6 +216,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    return 0
+
+
+def _user(args: argparse.Namespace, settings: Settings) -> int:
+    async def issue() -> str:
+        url = settings.effective_database_url
+        await upgrade(url)
+        database = create_db_engine(url)
+        try:
+            auth = AuthService(session_factory(database))
+            if args.user_command == "add":
+                return await auth.create_user(None, args.username, Role(args.role), args.agent)
+            return await auth.issue_activation(None, args.username)
+        finally:
+            await database.dispose()
+
+    code = asyncio.run(issue())
+    print(f"activation code for {args.username.strip().lower()}: {code}")
+    _progress("valid for 72 hours; the user picks a password with it at first login")
     return 0
 
 
@@ -348,11 +406,62 @@ async def _serve(settings: Settings, ami: AmiSettings) -> None:
             journal=StoreJournal(sessions),
             recordings=_recordings(settings, tenant),
         )
-        async with engine.serving() as loop:
+        api = build_app(_api_context(settings, tenant, engine, sessions, database))
+        async with engine.serving() as loop, _serving_api(api, settings):
             _progress(f"controller connected to AMI {ami.host}:{ami.port}; Ctrl-C stops it")
             await _until_stopped(loop)
     finally:
         await database.dispose()
+
+
+def _api_context(
+    settings: Settings,
+    tenant: Tenant,
+    engine: Engine,
+    sessions: async_sessionmaker[AsyncSession],
+    database: AsyncEngine,
+) -> ApiContext:
+    hub = EventHub()
+
+    async def database_ok() -> bool:
+        async with database.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True
+
+    return ApiContext(
+        engine=engine,
+        calls=CallControl(engine, tenant.outbound),
+        auth=AuthService(sessions, mfa_required={Role(r) for r in settings.mfa_required}),
+        profile=ProfileService(
+            engine,
+            tenant.outbound,
+            extensions={a.id for a in tenant.agents},
+            save=stored_in(sessions),
+        ),
+        notifications=NotificationService(sessions, hub.publish),
+        hub=hub,
+        database_ok=database_ok,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _serving_api(app: web.Application, settings: Settings) -> AsyncIterator[None]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.api_host, settings.api_port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise PortInUse(
+                f"the API cannot listen on {settings.api_host}:{settings.api_port}: {exc.strerror}",
+                hint="set api_port (VCC_API_PORT) to a free port",
+            ) from None
+        _progress(f"API on http://{settings.api_host}:{settings.api_port}/api/v1 "
+                  f"(OpenAPI: /api/v1/openapi.json)")  # fmt: skip
+        yield
+    finally:
+        await runner.cleanup()
 
 
 async def _until_stopped(loop: asyncio.Task[None]) -> None:

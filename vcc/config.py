@@ -71,6 +71,19 @@ class Settings:
     # None: SQLite in data_dir (see effective_database_url), so that changing
     # data_dir moves the default database with it.
     database_url: str | None = None
+    # Where `vcc serve` serves the API and console (loopback unless the admin opens it).
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+    # Roles that must log in with an authenticator code (admin policy).
+    mfa_required: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        validate.port(self.api_port, what="API port")
+        for role in self.mfa_required:
+            if role not in ("agent", "supervisor", "admin"):
+                raise ConfigError(
+                    f"mfa_required: unknown role {role!r}", hint="use agent, supervisor, admin"
+                )
 
     @property
     def effective_database_url(self) -> str:
@@ -89,6 +102,9 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "VCC_DEBIAN_MIRROR": ("debian_mirror", str),
     "VCC_TENANT": ("tenant_file", Path),
     "VCC_DATABASE_URL": ("database_url", str),
+    "VCC_API_HOST": ("api_host", str),
+    "VCC_API_PORT": ("api_port", int),
+    "VCC_MFA_REQUIRED": ("mfa_required", tuple),
 }
 _ENV_AMI: dict[str, tuple[str, type]] = {
     "VCC_AMI_HOST": ("host", str),
@@ -141,6 +157,9 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
 
 
 def _coerce(key: str, value: Any, table: Mapping[str, tuple[str, type]]) -> Any:
+    if key == "mfa_required":  # a TOML list, or "admin,supervisor" from the environment
+        items = value.split(",") if isinstance(value, str) else value
+        return tuple(str(item).strip() for item in items if str(item).strip())
     for name, kind in table.values():
         if name == key and not isinstance(value, kind):
             return kind(value)

@@ -23,6 +23,7 @@ from vcc.core import routing
 from vcc.core.queue_status import ServiceLevels
 from vcc.core.queues import RecordingPolicy
 from vcc.errors import Conflict, PbxDisconnected, PbxError, RecordingNotAllowed
+from vcc.metrics import Histogram
 from vcc.pbx.driver import PbxDriver
 from vcc.pbx.events import (
     CallerEnqueued,
@@ -117,6 +118,10 @@ class Engine:
         self.driver = driver
         self.journal = journal
         self.service_levels = ServiceLevels()  # for the queues' status (vcc.core.queue_status)
+        # Called with each command the router made, once it is applied (the API's live
+        # events); an observer that fails is logged and never stops the engine.
+        self.observers: list[Callable[[routing.Command], None]] = []
+        self.routing_latency = Histogram()  # each decision of the router (/metrics)
         self.recorder = (
             None if recordings is None else Recorder(recordings, driver, self._keep_recording)
         )
@@ -215,9 +220,12 @@ class Engine:
         done: list[routing.Command] = []
         follow_ups: list[routing.Event] = [event]
         while follow_ups:
+            started = time.perf_counter()
             self.state, commands = routing.handle(self.state, follow_ups.pop(0))
+            self.routing_latency.observe(time.perf_counter() - started)
             for command in commands:  # first what waits on nothing: a slow PBX delays no record
                 self._record(command)
+                self._tell_observers(command)
             for command in commands:
                 failure = await self._execute(command)
                 if failure is not None:
@@ -226,6 +234,13 @@ class Engine:
         if self.recorder is not None:
             self.recorder.ended(self.state.offers, self.clock())
         return done
+
+    def _tell_observers(self, command: routing.Command) -> None:
+        for observer in self.observers:
+            try:
+                observer(command)
+            except Exception:  # a listener's bug must not stop the calls
+                log.exception("an observer failed on %s", type(command).__name__)
 
     def _record(self, command: routing.Command) -> None:
         """The store's records and this process's logs of a command."""
@@ -530,6 +545,13 @@ class Engine:
         """The offer whose agent's leg this is (an originated leg's id is its offer id)."""
         offer_id = uniqueid if uniqueid in self.state.offers else self.reserved_legs.get(uniqueid)
         return self.state.offers.get(offer_id or "")
+
+    async def hang_up_agent(self, offer_id: str) -> None:
+        """End the agent's leg of a call (the router hears of it as for any hang-up)."""
+        leg = self._agent_leg(offer_id)
+        if leg is None:
+            raise Conflict("the agent's leg of this call is not known")
+        await self.driver.hangup(leg)
 
     def _agent_leg(self, offer_id: str) -> str | None:
         return self.channel_names.get(offer_id) or self.leg_names.get(offer_id)

@@ -25,6 +25,7 @@ class NotAllowed(VccError):
     """The number is well-formed but the admin's outbound policy does not allow it."""
 
     code = "number-not-allowed"
+    http_status = 403
 
 
 @dataclass(frozen=True)

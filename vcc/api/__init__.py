@@ -1,0 +1,1 @@
+"""The REST + WebSocket API (aiohttp): vcc's services over HTTP, under ``/api/v1``."""
