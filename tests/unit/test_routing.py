@@ -19,6 +19,8 @@ from vcc.core.routing import (
     CallerLeft,
     Command,
     Event,
+    HangUpCaller,
+    HoldRequested,
     MoveCaller,
     OfferFailed,
     RingAgent,
@@ -1386,3 +1388,24 @@ def test_callers_passed_over_for_a_kept_agent_come_first_once_it_is_taken() -> N
 
     rung = {(c.agent_id, c.call_id) for c in out if isinstance(c, RingAgent)}
     assert rung == {("a4", "t1"), ("a2", "s1"), ("a3", "s2")}  # s3 waits: it came last
+
+
+@pytest.mark.parametrize("resumed", [False, True])
+def test_an_agent_hanging_up_after_a_hold_hangs_up_the_caller_too(resumed: bool) -> None:
+    """Once held, a caller sits in the PBX's hold context between bridges: when the
+    agent leaves, vcc ends the call rather than leave them in music."""
+    state, _ = step(router(agent("a1")), arrived("c1"))
+    state = answer(state, "a1")
+    offer_id = offer_of(state, "a1")
+    state, _ = handle(state, HoldRequested("a1", True, 120.0))
+    if resumed:
+        state, _ = handle(state, HoldRequested("a1", False, 125.0))
+    _, commands = handle(state, CallEnded(offer_id, 130.0))
+    assert HangUpCaller("c1") in commands
+
+
+def test_an_agent_hanging_up_a_call_never_held_leaves_the_caller_to_the_pbx() -> None:
+    state, _ = step(router(agent("a1")), arrived("c1"))
+    state = answer(state, "a1")
+    _, commands = handle(state, CallEnded(offer_of(state, "a1"), 130.0))
+    assert not any(isinstance(c, HangUpCaller) for c in commands)

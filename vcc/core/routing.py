@@ -145,6 +145,9 @@ class Offer:
     # queue if the agent does not answer.
     transferred_channel: str | None = None
     on_hold: bool = False  # the caller hears music, the agent silence
+    # The caller was put on hold: from then on they sit in the PBX's hold context
+    # between bridges, and only vcc takes them away (or hangs them up).
+    held: bool = False
     # Line 2: the agent consults someone while the caller holds (``consult``: that
     # line's id, also the consulted agent's offer id), and whether they answered.
     consult: str | None = None
@@ -1323,7 +1326,7 @@ def _consult(state: RouterState, event: ConsultRequested, out: list[Command]) ->
         return state
     line = f"{offer.offer_id}-c"
     dial = target.endpoint if target is not None else event.dial or ""
-    state = _put_offer(state, replace(offer, on_hold=True, consult=line))
+    state = _put_offer(state, replace(offer, on_hold=True, held=True, consult=line))
     if target is not None:
         consulted = Offer(
             line, target.id, offer.call_id, offer.queue, event.at, consult_of=offer.offer_id,
@@ -1485,7 +1488,7 @@ def _hold(state: RouterState, event: HoldRequested, out: list[Command]) -> Route
     if offer.on_hold == event.hold:
         return state  # already so: nothing to do
     out.append(HoldCall(offer.offer_id, offer.call_id, event.hold))
-    return _put_offer(state, replace(offer, on_hold=event.hold))
+    return _put_offer(state, replace(offer, on_hold=event.hold, held=True))
 
 
 def _transfer(state: RouterState, event: TransferRequested, out: list[Command]) -> RouterState:
@@ -1604,8 +1607,8 @@ def _call_ended(
                 wrap_up_until=at + offer.wrap_up,
             )  # fmt: skip
         return _after_interaction(state, agent, at, out)
-    if offer.on_hold:  # the agent hung up on a caller on hold: the call is over
-        out.append(HangUpCaller(offer.call_id))
+    if offer.on_hold or offer.held:  # the agent hung up: the caller must not be left
+        out.append(HangUpCaller(offer.call_id))  # on hold (or in music after a resume)
     if offer.call_id:  # an adopted leg may not say which caller it was for
         out.append(InteractionEnded(offer.call_id, "lost" if lost else "answered", at))
     state = _drop_offer(state, offer)

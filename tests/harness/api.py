@@ -1,0 +1,108 @@
+"""The API in-process for tests: a real database (SQLite in a temporary directory)
+with a user of each role, an aiohttp test client, sessions for each user."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import DummyCookieJar
+from aiohttp.test_utils import TestClient, TestServer
+
+from vcc.api.app import ApiContext, build_app
+from vcc.api.hub import EventHub
+from vcc.auth.service import AuthService
+from vcc.calls import CallControl
+from vcc.core.access import Role
+from vcc.core.outbound import OutboundPolicy
+from vcc.engine import Engine
+from vcc.notifications import NotificationService
+from vcc.profile import ProfileService, stored_in
+from vcc.store import create_engine, repository, session_factory, upgrade
+from vcc.store.models import QueueMember
+
+PASSWORD = "a long enough passphrase"
+USERS = {  # username → role, agent
+    "anna": (Role.AGENT, "1001"),
+    "bob": (Role.AGENT, "1002"),
+    "sup": (Role.SUPERVISOR, None),
+    "root": (Role.ADMIN, None),
+}
+
+
+@dataclass
+class ApiClient:
+    client: TestClient[Any, Any]
+    tokens: dict[str, str]
+    hub: EventHub
+
+    def auth(self, user: str | None) -> dict[str, str]:
+        return {} if user is None else {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+@asynccontextmanager
+async def serving_api(
+    engine: Engine,
+    directory: Path,
+    policy: OutboundPolicy | None,
+    *,
+    queues: Sequence[str] = ("support",),
+) -> AsyncIterator[ApiClient]:
+    """The API over ``engine`` (whose loop the caller runs), its agents and ``queues``
+    in a new database in ``directory``, the users of USERS logged in."""
+    url = f"sqlite+aiosqlite:///{directory / 'vcc.db'}"
+    await upgrade(url)
+    database = create_engine(url)
+    sessions = session_factory(database)
+    async with sessions() as session:
+        for n, queue in enumerate(queues):
+            await repository.add_queue(session, id=queue, name=queue, extension=f"{7000 + n}")
+        for agent in engine.state.agents.values():
+            await repository.add_agent(
+                session, id=agent.id, name=agent.id, extension=agent.id, sip_password="x" * 12
+            )
+            for queue in agent.queues:
+                if queue in queues:
+                    session.add(QueueMember(agent_id=agent.id, queue_id=queue))
+        await session.commit()
+    auth = AuthService(sessions)
+    for name, (role, agent_id) in USERS.items():
+        if agent_id is None or agent_id in engine.state.agents:
+            code = await auth.create_user(None, name, role, agent_id)
+            await auth.activate(name, code, PASSWORD)
+    hub = EventHub()
+
+    async def database_ok() -> bool:
+        return True
+
+    ctx = ApiContext(
+        engine=engine,
+        calls=CallControl(engine, policy),
+        auth=auth,
+        profile=ProfileService(
+            engine, policy, extensions=set(engine.state.agents), save=stored_in(sessions)
+        ),
+        notifications=NotificationService(sessions, hub.publish),
+        hub=hub,
+        database_ok=database_ok,
+    )
+    # No cookie jar: each request says who it is (the login cookie is tested on its own).
+    client: TestClient[Any, Any] = TestClient(
+        TestServer(build_app(ctx)), cookie_jar=DummyCookieJar()
+    )
+    await client.start_server()
+    try:
+        tokens = {}
+        for name in USERS:
+            response = await client.post(
+                "/api/v1/auth/login", json={"username": name, "password": PASSWORD}
+            )
+            if response.status == 200:
+                tokens[name] = (await response.json())["token"]
+        yield ApiClient(client, tokens, hub)
+    finally:
+        await client.close()
+        await database.dispose()
