@@ -5,51 +5,22 @@ input; calls through the API are proven on the real PBX in tests/pbx/test_api.py
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pytest_asyncio
 
-from tests.harness.api import USERS, ApiClient, serving_api
+from tests.harness.api import USERS, ApiClient, StandInPbx, serving_api
 from vcc.core.agents import Status
 from vcc.core.outbound import OutboundPolicy
 from vcc.core.queues import QueueConfig
 from vcc.core.routing import Agent, RouterState
 from vcc.engine import Engine
 from vcc.pbx.driver import PbxDriver
-from vcc.pbx.events import OriginateRequest, PbxEvent
 
 __all__ = ["USERS", "Api"]
-
-
-@dataclass
-class StandInPbx:
-    """Takes every action and notes it; sends no events."""
-
-    events: asyncio.Queue[PbxEvent] = field(default_factory=asyncio.Queue)
-    actions: list[tuple[str, ...]] = field(default_factory=list)
-    supports_reservations: bool = False
-    connected: bool = True
-
-    def subscribe(self, sink: Callable[[PbxEvent], None]) -> None:
-        pass
-
-    async def start(self) -> None:
-        pass
-
-    async def close(self) -> None:
-        pass
-
-    async def originate(self, request: OriginateRequest) -> None:
-        self.actions.append(("originate", request.endpoint, request.context))
-
-    def __getattr__(self, name: str) -> Any:
-        async def noted(*args: Any, **kwargs: Any) -> None:
-            self.actions.append((name, *map(str, args)))
-
-        return noted
 
 
 @dataclass

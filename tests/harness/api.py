@@ -3,9 +3,10 @@ with a user of each role, an aiohttp test client, sessions for each user."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from vcc.core.access import Role
 from vcc.core.outbound import OutboundPolicy
 from vcc.engine import Engine
 from vcc.notifications import NotificationService
+from vcc.pbx.events import OriginateRequest, PbxEvent
 from vcc.profile import ProfileService, stored_in
 from vcc.store import create_engine, repository, session_factory, upgrade
 from vcc.store.models import QueueMember
@@ -31,6 +33,34 @@ USERS = {  # username → role, agent
     "sup": (Role.SUPERVISOR, None),
     "root": (Role.ADMIN, None),
 }
+
+
+@dataclass
+class StandInPbx:
+    """Takes every action and notes it; sends no events."""
+
+    events: asyncio.Queue[PbxEvent] = field(default_factory=asyncio.Queue)
+    actions: list[tuple[str, ...]] = field(default_factory=list)
+    supports_reservations: bool = False
+    connected: bool = True
+
+    def subscribe(self, sink: Callable[[PbxEvent], None]) -> None:
+        pass
+
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    async def originate(self, request: OriginateRequest) -> None:
+        self.actions.append(("originate", request.endpoint, request.context))
+
+    def __getattr__(self, name: str) -> Any:
+        async def noted(*args: Any, **kwargs: Any) -> None:
+            self.actions.append((name, *map(str, args)))
+
+        return noted
 
 
 @dataclass
