@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
+import os
 import secrets
 import signal
 import sys
@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from vcc import __version__
+from vcc import __version__, logs
 from vcc.api.app import ApiContext, build_app
 from vcc.api.hub import EventHub
 from vcc.auth.service import AuthService
@@ -87,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vcc {__version__}")
     parser.add_argument("--config", type=Path, help="TOML settings file (default: VCC_CONFIG)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="json: one JSON object per line, for a log collector (VCC_LOG_FORMAT)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     pbx = commands.add_parser(
@@ -193,10 +198,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    json_logs = (args.log_format or os.environ.get("VCC_LOG_FORMAT", "text")) == "json"
+    logs.configure(args.verbose, json_logs)
     try:
         settings = load_settings(args.config)
         if args.command == "pbx":

@@ -49,6 +49,8 @@ TABLES = {
     "notification_receipt",
     "app_user",
     "user_session",
+    "user_favourite",
+    "user_recent",
 }
 
 

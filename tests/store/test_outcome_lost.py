@@ -207,6 +207,8 @@ TABLES_ADDED_IN_0004 = {
     "agent_phone",
     "app_user",
     "user_session",
+    "user_favourite",
+    "user_recent",
     "notification",
     "notification_receipt",
 }

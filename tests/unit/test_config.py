@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import pytest
 
 from vcc.config import AmiSettings, PbxPorts, Settings, load_settings
 from vcc.errors import ConfigError
+from vcc.logs import JsonFormatter
 
 CONFIG = """\
 instance = "lab"
@@ -167,3 +170,20 @@ def test_settings_can_be_copied_with_changes() -> None:
 
     assert settings.with_changes(instance="b").instance == "b"
     assert settings.instance == "a"
+
+
+def test_json_logs_are_one_object_per_line_with_the_exception() -> None:
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "vcc.x", logging.ERROR, "f.py", 1, "agent %s", ("1001",), sys.exc_info()
+        )
+    line = JsonFormatter().format(record)
+    entry = json.loads(line)
+    assert "\n" not in line
+    assert (entry["level"], entry["logger"], entry["message"]) == ("error", "vcc.x", "agent 1001")
+    assert "ValueError: boom" in entry["exception"]

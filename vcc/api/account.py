@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -13,6 +14,7 @@ from vcc.auth.service import Principal
 from vcc.core.access import SESSION_IDLE, Permission, Role
 from vcc.core.notifications import Audience, AudienceKind
 from vcc.core.profile import DeskPhone
+from vcc.store import contacts
 
 
 def principal_view(who: Principal) -> dict[str, Any]:
@@ -155,12 +157,55 @@ async def delete_read(request: web.Request) -> web.Response:
     return web.json_response({"deleted": deleted})
 
 
+# -- favourites and recents ------------------------------------------------------------------
+async def list_favourites(request: web.Request) -> web.Response:
+    async with context(request).auth.sessions() as session:
+        found = await contacts.favourites(session, principal(request).user_id)
+    return web.json_response([{"kind": k, "target": t} for k, t in found])
+
+
+async def add_favourite(request: web.Request) -> web.Response:
+    data = body(request)
+    async with context(request).auth.sessions() as session:
+        await contacts.add_favourite(
+            session, principal(request).user_id, data["kind"], data["target"]
+        )
+        await session.commit()
+    return await list_favourites(request)
+
+
+async def remove_favourite(request: web.Request) -> web.Response:
+    data = body(request)
+    async with context(request).auth.sessions() as session:
+        await contacts.remove_favourite(
+            session, principal(request).user_id, data["kind"], data["target"]
+        )
+        await session.commit()
+    return await list_favourites(request)
+
+
+async def list_recents(request: web.Request) -> web.Response:
+    async with context(request).auth.sessions() as session:
+        found = await contacts.recents(session, principal(request).user_id)
+    return web.json_response([{"kind": k, "target": t, "at": a.isoformat()} for k, t, a in found])
+
+
+async def remember(request: web.Request, kind: str, target: str) -> None:
+    """The user just reached ``target``: one of their recents now."""
+    async with context(request).auth.sessions() as session:
+        await contacts.remember(
+            session, principal(request).user_id, kind, target, datetime.now(UTC)
+        )
+        await session.commit()
+
+
 ANYONE = Access(any=Permission.READ_NOTIFICATIONS)  # every role holds it: "logged in"
 USERS = Access(any=Permission.MANAGE_USERS)
 PROFILE = Access(any=Permission.ANY_STATUS, own=Permission.OWN_PROFILE)
 READ = Access(any=Permission.SEND_NOTIFICATIONS, own=Permission.READ_NOTIFICATIONS)
 SEND = Access(any=Permission.SEND_NOTIFICATIONS)
 _PASSWORD = Field(str, max_length=256)
+_CONTACT = {"kind": Field(str, choices=contacts.KINDS), "target": Field(str, max_length=40)}
 
 ACCOUNT_ROUTES: list[Route] = [
     Route("POST", "/auth/login", login, PUBLIC, "Log in (password, and a TOTP code where asked)",
@@ -182,6 +227,13 @@ ACCOUNT_ROUTES: list[Route] = [
            "agent_id": Field(str, False, 32)}, tag="auth"),
     Route("POST", "/users/{username}/activation", new_activation, USERS,
           "A new activation code (forgotten password, lost authenticator)", tag="auth"),
+    Route("GET", "/users/me/favourites", list_favourites, ANYONE, "Pinned agents, queues, numbers",
+          tag="auth"),
+    Route("POST", "/users/me/favourites", add_favourite, ANYONE, "Pin one", _CONTACT, tag="auth"),
+    Route("DELETE", "/users/me/favourites", remove_favourite, ANYONE, "Unpin one", _CONTACT,
+          tag="auth"),
+    Route("GET", "/users/me/recents", list_recents, ANYONE, "Whom the user last reached",
+          tag="auth"),
     Route("GET", "/agents/{agent_id}/profile", get_profile, PROFILE,
           "Where the agent is rung", tag="profile"),
     Route("POST", "/agents/{agent_id}/profile/verify", verify_phone, PROFILE,

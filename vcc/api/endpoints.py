@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from vcc.api.account import ACCOUNT_ROUTES
+from vcc.api.account import ACCOUNT_ROUTES, remember
 from vcc.api.app import acting_for, body, context, principal
 from vcc.api.routes import PUBLIC, Access, Route
 from vcc.api.schema import Field
@@ -144,8 +144,10 @@ async def click_to_dial(request: web.Request) -> web.Response:
     calls = context(request).calls
     if "number" in data and "to_agent" not in data:
         call_id = await calls.click_to_dial(agent_id, data["number"])
+        await remember(request, "number", data["number"])
     elif "to_agent" in data and "number" not in data:
         call_id = await calls.call_agent(agent_id, data["to_agent"])
+        await remember(request, "agent", data["to_agent"])
     else:
         raise InvalidInput("give a 'number' or a 'to_agent', one of the two")
     return web.json_response({"interaction_id": call_id}, status=201)
@@ -163,16 +165,23 @@ def _targets(data: dict[str, Any]) -> dict[str, str]:
     return {k: data[k] for k in ("to_agent", "to_queue", "to_number") if k in data}
 
 
+async def _remember_target(request: web.Request, targets: dict[str, str]) -> None:
+    for key, value in targets.items():
+        await remember(request, key.removeprefix("to_"), value)
+
+
 async def transfer(request: web.Request) -> web.Response:
     data = body(request)
     await context(request).calls.transfer(
         request.match_info["agent_id"], keep_wait=data.get("keep_wait"), **_targets(data)
     )
+    await _remember_target(request, _targets(data))
     return web.json_response({"done": "transfer"})
 
 
 async def consult(request: web.Request) -> web.Response:
     await context(request).calls.consult(request.match_info["agent_id"], **_targets(body(request)))
+    await _remember_target(request, _targets(body(request)))
     return web.json_response({"done": "consult"})
 
 

@@ -530,3 +530,29 @@ class UserSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+
+
+class UserFavourite(Base):
+    """An agent, queue or number a user pinned in the console's Status tab."""
+
+    __tablename__ = "user_favourite"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # agent, queue, number
+    target: Mapped[str] = mapped_column(String(40), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserRecent(Base):
+    """Whom a user last called, transferred or consulted (the newest few are kept)."""
+
+    __tablename__ = "user_recent"
+    __table_args__ = (Index("ix_user_recent_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime]
