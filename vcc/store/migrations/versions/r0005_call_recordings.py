@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import text
 
+from vcc.store.migrations.columns import big_id, enum
 from vcc.store.migrations.versions.r0004_queue_exit_and_handle_time import (
     _refuse_sqlite_foreign_keys,
 )
@@ -30,23 +31,13 @@ depends_on = None
 POLICIES = ("always", "on_demand", "never")
 
 
-def _big_id() -> sa.types.TypeEngine[int]:
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
 def upgrade() -> None:
     _refuse_sqlite_foreign_keys()
     with op.batch_alter_table("queue") as batch:
         batch.add_column(
             sa.Column(
                 "recording",
-                sa.Enum(
-                    *POLICIES,
-                    name="recording_policy",
-                    native_enum=False,
-                    create_constraint=True,
-                    length=32,
-                ),
+                enum("recording_policy", *POLICIES),
                 nullable=False,
                 server_default="never",
             )
@@ -55,7 +46,7 @@ def upgrade() -> None:
         batch.alter_column("recording", server_default=None)
     op.create_table(
         "call_recording",
-        sa.Column("id", _big_id(), autoincrement=True, nullable=False),
+        sa.Column("id", big_id(), autoincrement=True, nullable=False),
         sa.Column("interaction_id", sa.String(length=36), nullable=False),
         sa.Column("agent_id", sa.String(length=32), nullable=True),
         sa.Column("path", sa.String(length=255), nullable=False),
@@ -77,8 +68,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_call_recording_interaction_id"), "call_recording", ["interaction_id"])
     op.create_table(
         "call_recording_pause",
-        sa.Column("id", _big_id(), autoincrement=True, nullable=False),
-        sa.Column("recording_id", _big_id(), nullable=False),
+        sa.Column("id", big_id(), autoincrement=True, nullable=False),
+        sa.Column("recording_id", big_id(), nullable=False),
         sa.Column("paused_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resumed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(

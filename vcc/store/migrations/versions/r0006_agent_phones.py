@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from vcc.store.migrations.columns import enum
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -26,15 +28,7 @@ def upgrade() -> None:
         sa.Column("agent_id", sa.String(length=32), nullable=False),
         sa.Column(
             "kind",
-            sa.Enum(
-                "extension",
-                "number",
-                "sip_uri",
-                name="phone_kind",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
-            ),
+            enum("phone_kind", "extension", "number", "sip_uri"),
             nullable=False,
         ),
         sa.Column("value", sa.String(length=200), nullable=False),

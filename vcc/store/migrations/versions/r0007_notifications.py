@@ -13,32 +13,22 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from vcc.store.migrations.columns import big_id, enum
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 
-def _big_id() -> sa.types.TypeEngine[int]:
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
 def upgrade() -> None:
     op.create_table(
         "notification",
-        sa.Column("id", _big_id(), autoincrement=True, nullable=False),
+        sa.Column("id", big_id(), autoincrement=True, nullable=False),
         sa.Column("sender", sa.String(length=64), nullable=False),
         sa.Column(
             "audience",
-            sa.Enum(
-                "agent",
-                "team",
-                "everyone",
-                name="audience_kind",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
-            ),
+            enum("audience_kind", "agent", "team", "everyone"),
             nullable=False,
         ),
         sa.Column("target", sa.String(length=32), nullable=True),
@@ -49,7 +39,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "notification_receipt",
-        sa.Column("notification_id", _big_id(), nullable=False),
+        sa.Column("notification_id", big_id(), nullable=False),
         sa.Column("agent_id", sa.String(length=32), nullable=False),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(

@@ -13,32 +13,22 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from vcc.store.migrations.columns import big_id, enum
+
 revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
-def _big_id() -> sa.types.TypeEngine[int]:
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
 def upgrade() -> None:
     op.create_table(
         "app_user",
-        sa.Column("id", _big_id(), autoincrement=True, nullable=False),
+        sa.Column("id", big_id(), autoincrement=True, nullable=False),
         sa.Column("username", sa.String(length=64), nullable=False),
         sa.Column(
             "role",
-            sa.Enum(
-                "agent",
-                "supervisor",
-                "admin",
-                name="user_role",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
-            ),
+            enum("user_role", "agent", "supervisor", "admin"),
             nullable=False,
         ),
         sa.Column("agent_id", sa.String(length=32), nullable=True),
@@ -62,7 +52,7 @@ def upgrade() -> None:
     op.create_table(
         "user_session",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("user_id", _big_id(), nullable=False),
+        sa.Column("user_id", big_id(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

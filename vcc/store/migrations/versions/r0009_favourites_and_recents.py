@@ -13,20 +13,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from vcc.store.migrations.columns import big_id
+
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
-def _big_id() -> sa.types.TypeEngine[int]:
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
 def upgrade() -> None:
     op.create_table(
         "user_favourite",
-        sa.Column("user_id", _big_id(), nullable=False),
+        sa.Column("user_id", big_id(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("target", sa.String(length=40), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -40,8 +38,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "user_recent",
-        sa.Column("id", _big_id(), autoincrement=True, nullable=False),
-        sa.Column("user_id", _big_id(), nullable=False),
+        sa.Column("id", big_id(), autoincrement=True, nullable=False),
+        sa.Column("user_id", big_id(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("target", sa.String(length=40), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
