@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from aiohttp import web
 from sqlalchemy import select, text
@@ -40,11 +40,13 @@ from vcc.errors import (
 )
 from vcc.localpbx import install as installer
 from vcc.localpbx.instance import LocalAsterisk, require_running
+from vcc.localpbx.runtime import Runtime
 from vcc.localpbx.spec import EndpointRole
 from vcc.notifications import NotificationService
 from vcc.pbx.asterisk import AsteriskDriver
 from vcc.pbx.events import PbxStatus
 from vcc.profile import ProfileService, stored_in, with_saved_phones
+from vcc.prompts import PromptService
 from vcc.recording import RecordingStore
 from vcc.store import create_engine, database_url, session_factory, upgrade
 from vcc.store import create_engine as create_db_engine
@@ -417,6 +419,13 @@ async def _serve(settings: Settings, ami: AmiSettings) -> None:
         await database.dispose()
 
 
+def _runtime_or_root(settings: Settings) -> Runtime:
+    """The installed Asterisk root, or the host's own (paths only are used here)."""
+    return installer.find_runtime(settings) or Runtime(
+        Path("/"), "", PurePosixPath("/usr/lib/asterisk/modules"), baresip=False
+    )
+
+
 def _api_context(
     settings: Settings,
     tenant: Tenant,
@@ -425,6 +434,9 @@ def _api_context(
     database: AsyncEngine,
 ) -> ApiContext:
     hub = EventHub()
+    # Custom recordings live in the local instance's prompts folder (a configured
+    # Asterisk of the admin's own would have to mount or link it the same way).
+    local_prompts = LocalAsterisk(settings, _runtime_or_root(settings), tenant.spec)
 
     async def database_ok() -> bool:
         async with database.connect() as connection:
@@ -444,6 +456,9 @@ def _api_context(
         notifications=NotificationService(sessions, hub.publish),
         hub=hub,
         database_ok=database_ok,
+        prompts=PromptService(
+            engine, sessions, local_prompts.prompts_dir, local_prompts.prompts_pbx_dir
+        ),
     )
 
 

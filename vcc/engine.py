@@ -122,6 +122,8 @@ class Engine:
         # events); an observer that fails is logged and never stops the engine.
         self.observers: list[Callable[[routing.Command], None]] = []
         self.routing_latency = Histogram()  # each decision of the router (/metrics)
+        # Called with each PBX event first (services that wait on one, vcc.prompts).
+        self.pbx_listeners: list[Callable[[PbxEvent], None]] = []
         self.recorder = (
             None if recordings is None else Recorder(recordings, driver, self._keep_recording)
         )
@@ -208,6 +210,8 @@ class Engine:
             if not item.reply.done():  # the asker may have given up
                 item.reply.set_result(commands)
         elif isinstance(item, PbxEvent):
+            for listener in self.pbx_listeners:
+                listener(item)
             for event in self._translate(item):
                 await self._apply(event)
             if isinstance(item, ChannelEnteredBridge) and self.recorder is not None:

@@ -29,6 +29,7 @@ def concrete(route: Route, agent_id: str) -> str:
     path = full_path(route, PREFIX)
     path = path.replace("{agent_id}", agent_id).replace("{queue_id}", "support")
     path = path.replace("{interaction_id}", "no-such-call").replace("{username}", "nobody-here")
+    path = path.replace("{recording_id}", "p-000000000000")
     assert "{" not in path, path
     return path
 

@@ -42,6 +42,7 @@ def path_of(route: Route) -> str:
         .replace("{queue_id}", "support")
         .replace("{interaction_id}", "x")
         .replace("{username}", "bob")
+        .replace("{recording_id}", "p-000000000000")
     )
 
 

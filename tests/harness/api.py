@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aiohttp import DummyCookieJar
@@ -23,6 +23,7 @@ from vcc.engine import Engine
 from vcc.notifications import NotificationService
 from vcc.pbx.events import OriginateRequest, PbxEvent
 from vcc.profile import ProfileService, stored_in
+from vcc.prompts import PromptService
 from vcc.store import create_engine, repository, session_factory, upgrade
 from vcc.store.models import QueueMember
 
@@ -73,6 +74,12 @@ class ApiClient:
         return {} if user is None else {"Authorization": f"Bearer {self.tokens[user]}"}
 
 
+def _own_prompts(directory: Path) -> tuple[Path, PurePosixPath]:
+    folder = directory / "prompts"
+    folder.mkdir(exist_ok=True)
+    return folder, PurePosixPath("/usr/share/asterisk/sounds/vcc-custom-test")
+
+
 @asynccontextmanager
 async def serving_api(
     engine: Engine,
@@ -80,6 +87,7 @@ async def serving_api(
     policy: OutboundPolicy | None,
     *,
     queues: Sequence[str] = ("support",),
+    prompts: tuple[Path, PurePosixPath] | None = None,
 ) -> AsyncIterator[ApiClient]:
     """The API over ``engine`` (whose loop the caller runs), its agents and ``queues``
     in a new database in ``directory``, the users of USERS logged in."""
@@ -118,6 +126,7 @@ async def serving_api(
         notifications=NotificationService(sessions, hub.publish),
         hub=hub,
         database_ok=database_ok,
+        prompts=PromptService(engine, sessions, *(prompts or _own_prompts(directory))),
     )
     # No cookie jar: each request says who it is (the login cookie is tested on its own).
     client: TestClient[Any, Any] = TestClient(

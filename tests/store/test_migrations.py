@@ -51,6 +51,7 @@ TABLES = {
     "user_session",
     "user_favourite",
     "user_recent",
+    "custom_recording",
 }
 
 

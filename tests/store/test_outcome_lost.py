@@ -209,6 +209,7 @@ TABLES_ADDED_IN_0004 = {
     "user_session",
     "user_favourite",
     "user_recent",
+    "custom_recording",
     "notification",
     "notification_receipt",
 }

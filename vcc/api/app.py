@@ -22,6 +22,7 @@ from vcc.engine import Engine
 from vcc.errors import AccessDenied, InvalidInput, Unauthenticated, VccError
 from vcc.notifications import NotificationService
 from vcc.profile import ProfileService
+from vcc.prompts import PromptService
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class ApiContext:
     notifications: NotificationService
     hub: EventHub
     database_ok: Callable[[], Awaitable[bool]]
+    prompts: PromptService
 
 
 CONTEXT = web.AppKey("context", ApiContext)

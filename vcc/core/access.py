@@ -34,6 +34,8 @@ class Permission(enum.StrEnum):
     SEND_NOTIFICATIONS = "send_notifications"
     MANAGE_USERS = "manage_users"  # create users, issue activation codes
     VIEW_METRICS = "view_metrics"
+    OWN_RECORDINGS = "own_recordings"  # "Mijn opname": one's own custom recordings
+    ANY_RECORDINGS = "any_recordings"  # everyone's, and tenant-wide ones
     MANAGE_SYSTEM = "manage_system"  # admin only: security policy, supervisors' accounts
 
 
@@ -44,6 +46,7 @@ _AGENT = frozenset(
         Permission.OWN_CALLS,
         Permission.VIEW_QUEUES,
         Permission.READ_NOTIFICATIONS,
+        Permission.OWN_RECORDINGS,
     }
 )
 _SUPERVISOR = _AGENT | {
@@ -52,6 +55,7 @@ _SUPERVISOR = _AGENT | {
     Permission.SEND_NOTIFICATIONS,
     Permission.MANAGE_USERS,
     Permission.VIEW_METRICS,
+    Permission.ANY_RECORDINGS,
 }
 GRANTS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
     {Role.AGENT: _AGENT, Role.SUPERVISOR: frozenset(_SUPERVISOR), Role.ADMIN: frozenset(Permission)}

@@ -94,10 +94,19 @@ class LocalAsterisk:
         # Call recordings belong with the data, not in the cached root: a chrooted
         # Asterisk sees this directory at ``recordings/`` in its instance (a bind mount).
         self.recordings_dir = Path(settings.data_dir) / "recordings" / settings.instance
+        # Custom recordings (vcc.prompts) likewise, seen by Asterisk as a folder of its
+        # sounds, so a queue or menu plays one as "<prompts_folder>/<id>".
+        self.prompts_dir = Path(settings.data_dir) / "prompts" / settings.instance
+        self.prompts_folder = f"vcc-custom-{settings.instance}"
         # Kept so the process can be reaped when a long-lived caller (the tests) stops it.
         self._process: subprocess.Popen[bytes] | None = None
 
     # -- paths -----------------------------------------------------------------
+    @property
+    def prompts_pbx_dir(self) -> PurePosixPath:
+        """The custom recordings as Asterisk sees them: a folder of its sounds."""
+        return PurePosixPath("/usr/share/asterisk/sounds") / self.prompts_folder
+
     @property
     def recordings_pbx_dir(self) -> PurePosixPath:
         """The recordings directory as Asterisk sees it."""
@@ -137,8 +146,15 @@ class LocalAsterisk:
             (self.dir / private).chmod(0o700)
         self.recordings_dir.mkdir(parents=True, exist_ok=True)
         self.recordings_dir.chmod(0o700)  # callers' voices
-        if self.runtime.chrooted:  # where the bind mount goes
+        self.prompts_dir.mkdir(parents=True, exist_ok=True)
+        self.prompts_dir.chmod(0o700)
+        if self.runtime.chrooted:  # where the bind mounts go
             (self.dir / "recordings").mkdir(exist_ok=True)
+            self.runtime.host_path(self.prompts_pbx_dir).mkdir(exist_ok=True)
+        else:  # a system Asterisk: a link in its sounds folder to the data directory
+            link = self.runtime.host_path(self.prompts_pbx_dir)
+            if link.parent.is_dir() and not link.is_symlink():
+                link.symlink_to(self.prompts_dir)
         if self.runtime.chrooted:
             _ensure_hosts_file(self.runtime.root)
         moh = self.dir / "moh" / "default" / "vcc-hold.wav"
@@ -270,7 +286,10 @@ class LocalAsterisk:
         argv = self.runtime.command(
             ["asterisk", "-C", str(self.conf), "-f", "-n", "-q"],
             mount_proc=True,
-            binds=[(self.recordings_dir, self.dir / "recordings")],
+            binds=[
+                (self.recordings_dir, self.dir / "recordings"),
+                (self.prompts_dir, self.runtime.host_path(self.prompts_pbx_dir)),
+            ],
         )
         progress(
             f"starting Asterisk {self.runtime.asterisk_version} (SIP 127.0.0.1:"

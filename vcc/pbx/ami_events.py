@@ -27,6 +27,7 @@ from vcc.pbx.events import (
     OriginateFinished,
     PbxEvent,
     PbxReady,
+    PromptDone,
     ReservedDialFailed,
 )
 
@@ -85,6 +86,8 @@ def _user_event(m: Headers) -> PbxEvent | None:
         return _enqueued(m)
     if m["UserEvent"] == "VccKey":
         return CallerPressed(_at(m), m["CallerUniqueid"], m["Key"])
+    if m["UserEvent"] == "VccPrompt":
+        return PromptDone(_at(m), m["PromptId"], m.get("Choice", ""))
     if m["UserEvent"] == "VccMusic":
         return CallerHearsMusic(_at(m), m["CallerUniqueid"])
     if m["UserEvent"] == "VccReservedFailed":

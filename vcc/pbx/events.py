@@ -155,6 +155,15 @@ class CallerPressed(PbxEvent):
 
 
 @dataclass(frozen=True)
+class PromptDone(PbxEvent):
+    """An agent recording a custom prompt by phone chose: '1' keep, '2' (never sent:
+    the dialplan records again), anything else or 'hangup': discard."""
+
+    prompt_id: str
+    choice: str
+
+
+@dataclass(frozen=True)
 class CallerHearsMusic(PbxEvent):
     """A waiting caller is (back) in the wait loop: free to hear an announcement."""
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -556,3 +557,19 @@ class UserRecent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime]
+
+
+class CustomRecording(Base):
+    """A recording an agent made by phone or uploaded ("Mijn opname"): vcc names the
+    file (``id``.wav in the prompts folder, 8 kHz mono); ``title`` is the user's."""
+
+    __tablename__ = "custom_recording"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # p-<12 hex digits>
+    owner_agent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("agent.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(80))
+    seconds: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16))  # phone, upload
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
