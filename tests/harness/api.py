@@ -88,6 +88,7 @@ async def serving_api(
     *,
     queues: Sequence[str] = ("support",),
     prompts: tuple[Path, PurePosixPath] | None = None,
+    codes: Callable[[], str] | None = None,
 ) -> AsyncIterator[ApiClient]:
     """The API over ``engine`` (whose loop the caller runs), its agents and ``queues``
     in a new database in ``directory``, the users of USERS logged in."""
@@ -121,7 +122,11 @@ async def serving_api(
         calls=CallControl(engine, policy),
         auth=auth,
         profile=ProfileService(
-            engine, policy, extensions=set(engine.state.agents), save=stored_in(sessions)
+            engine,
+            policy,
+            extensions=set(engine.state.agents),
+            save=stored_in(sessions),
+            codes=codes,
         ),
         notifications=NotificationService(sessions, hub.publish),
         hub=hub,

@@ -118,3 +118,37 @@ async def test_click_to_dial_from_the_api_rings_the_agent_then_the_customer(
         await pbx.phones["2002"].wait_for("CALL_CLOSED")
     assert_heard(pbx.phones["2002"].heard, 1000.0, start=-0.8)
     assert_heard(pbx.phones["1001"].heard, 600.0, start=-0.8)
+
+
+async def test_the_profile_phone_is_verified_and_saved_through_the_api(
+    pbx: PbxHarness, tmp_path: Path
+) -> None:
+    """ "Bellen voor verificatie": the REST calls ring the typed number, the code the
+    call spoke is typed back, the phone is saved; a queue call then rings it."""
+    async with (
+        pbx.controller([agent("1001", QUEUE.queue)], queues=[QueueConfig(QUEUE.queue)]) as engine,
+        serving_api(engine, tmp_path, POLICY, codes=lambda: "305827") as api,
+    ):
+        me = api.auth("anna")
+        profile = f"{PREFIX}/agents/1001/profile"
+        response = await api.client.put(profile, json={"phone": "2002"}, headers=me)
+        assert (await response.json())["error"]["code"] == "phone-not-verified"
+        response = await api.client.post(f"{profile}/verify", json={"phone": "2002"}, headers=me)
+        assert response.status == 200, await response.text()
+        await pbx.phones["2002"].wait_for("CALL_CLOSED", timeout=20)
+        wrong = await api.client.post(f"{profile}/confirm", json={"code": "111111"}, headers=me)
+        assert (await wrong.json())["error"]["code"] == "verification-code-wrong"
+        right = await api.client.post(f"{profile}/confirm", json={"code": "305827"}, headers=me)
+        assert right.status == 200, await right.text()
+        saved = await api.client.put(profile, json={"phone": "2002"}, headers=me)
+        assert saved.status == 200, await saved.text()
+        rung_at = await (await api.client.get(profile, headers=me)).json()
+        assert rung_at["rung_at"] == "PJSIP/2002"
+
+        await pbx.phones["2001"].dial(QUEUE.extension)
+        await pbx.phones["2002"].wait_for("CALL_ESTABLISHED", count=2)
+        await hear_each_other_for_a_second(pbx)
+        await pbx.phones["2001"].hangup()
+        await pbx.phones["2002"].wait_for("CALL_CLOSED", count=2)
+    assert pbx.phones["1001"].count("CALL_ESTABLISHED") == 0
+    assert_heard(pbx.phones["2001"].heard, 600.0, start=-0.8)  # 2002's tone
