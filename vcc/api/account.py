@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vcc.api.app import COOKIE, acting_for, body, context, principal, token_of
 from vcc.api.routes import PUBLIC, Access, Route
@@ -164,24 +166,23 @@ async def list_favourites(request: web.Request) -> web.Response:
     return web.json_response([{"kind": k, "target": t} for k, t in found])
 
 
-async def add_favourite(request: web.Request) -> web.Response:
-    data = body(request)
-    async with context(request).auth.sessions() as session:
-        await contacts.add_favourite(
-            session, principal(request).user_id, data["kind"], data["target"]
-        )
-        await session.commit()
-    return await list_favourites(request)
+def _favourite_change(
+    change: Callable[[AsyncSession, int, str, str], Awaitable[None]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A handler that pins or unpins the body's favourite, then lists them."""
+
+    async def handle(request: web.Request) -> web.Response:
+        data = body(request)
+        async with context(request).auth.sessions() as session:
+            await change(session, principal(request).user_id, data["kind"], data["target"])
+            await session.commit()
+        return await list_favourites(request)
+
+    return handle
 
 
-async def remove_favourite(request: web.Request) -> web.Response:
-    data = body(request)
-    async with context(request).auth.sessions() as session:
-        await contacts.remove_favourite(
-            session, principal(request).user_id, data["kind"], data["target"]
-        )
-        await session.commit()
-    return await list_favourites(request)
+add_favourite = _favourite_change(contacts.add_favourite)
+remove_favourite = _favourite_change(contacts.remove_favourite)
 
 
 async def list_recents(request: web.Request) -> web.Response:
