@@ -105,3 +105,21 @@ def best_match(recording: Path, reference: Path) -> float:
     ]
     scores = corr / (np.sqrt(np.maximum(energy, 1e-9)) * np.linalg.norm(ref))
     return float(np.max(scores))
+
+
+def seconds_heard(
+    path: Path, expected_hz: float, *, window: float = 0.3, tolerance_hz: float = 30.0
+) -> float:
+    """For how long ``expected_hz`` was the dominant tone (0.1 s steps), wherever."""
+    samples, rate = read_wav(path)
+    size, step = int(window * rate), int(0.1 * rate)
+    found = 0
+    for start in range(0, len(samples) - size, step):
+        segment = samples[start : start + size]
+        if np.abs(segment).mean() < 50:  # silence
+            continue
+        spectrum = np.abs(np.fft.rfft(segment * np.hanning(len(segment))))
+        spectrum[0] = 0.0
+        if abs(np.argmax(spectrum) * rate / len(segment) - expected_hz) <= tolerance_hz:
+            found += 1
+    return found * 0.1

@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from tests.harness.audio import assert_heard
+from tests.harness.audio import assert_heard, seconds_heard
 from tests.harness.calls import (
     agent,
     caller_hangs_up,
@@ -58,7 +58,9 @@ async def test_consult_an_agent_then_complete_hands_the_caller_over(
     assert_heard(caller.heard, 1200.0, start=-0.8)  # now agent 1002
     assert_heard(second.heard, 1000.0, start=0.3, end=LINE_2_TALK - 0.3)  # agent 1001 first
     assert_heard(second.heard, 440.0, start=-0.8)  # then the caller
-    assert_heard(caller.heard, MOH_HZ, start=-(1.0 + LINE_2_TALK) + 0.2, end=-1.2)
+    # Music while line 2 talked: at least that long. (Not timed back from the end: how
+    # long the handed-over call lasted before the caller hung up varies with the load.)
+    assert seconds_heard(caller.heard, MOH_HZ) >= LINE_2_TALK - 0.5
 
 
 async def test_cancel_brings_the_agent_back_to_the_caller(pbx: PbxHarness) -> None:
