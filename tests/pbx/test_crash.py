@@ -3,10 +3,13 @@ nothing, and the one started after it picks up where it left off."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +54,7 @@ def serve(pbx: PbxHarness, tmp_path: Path, name: str) -> Iterator[subprocess.Pop
         "VCC_DATA_DIR": str(tmp_path),  # its own SQLite database
         "VCC_AMI_PORT": str(ami_settings.port),
         "VCC_AMI_SECRET_FILE": str(ami_settings.secret_file),
+        "VCC_API_PORT": str(api_port(pbx)),  # the API it serves too, off the default 8080
     }
     applied = subprocess.run(
         [sys.executable, "-m", "vcc", "tenant", "apply"],
@@ -78,12 +82,24 @@ def serve(pbx: PbxHarness, tmp_path: Path, name: str) -> Iterator[subprocess.Pop
             proc.wait(timeout=10)
 
 
+def api_port(pbx: PbxHarness) -> int:
+    return pbx.ports.ami + 42  # free beside the test PBX's ports, per test slot
+
+
 async def connected(proc: subprocess.Popen[bytes], log: Path) -> None:
     def ready() -> bool:
         assert proc.poll() is None, f"vcc serve exited:\n{log.read_text()}"
         return "controller connected" in log.read_text()
 
     await eventually(ready, timeout=20, what="vcc serve connected to the PBX")
+
+
+def health(pbx: PbxHarness) -> dict[str, object]:
+    """What the served API's health endpoint says."""
+    url = f"http://127.0.0.1:{api_port(pbx)}/api/v1/health"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        answer: dict[str, object] = json.load(response)
+        return answer
 
 
 async def test_sigkill_drops_no_call_and_the_next_controller_routes_in_order(
@@ -93,6 +109,9 @@ async def test_sigkill_drops_no_call_and_the_next_controller_routes_in_order(
     agent = pbx.phones["1001"]
     with serve(pbx, tmp_path, "before") as before:
         await connected(before, tmp_path / "before.log")
+        # The same process serves the API: healthy, connected to the PBX and its database.
+        said = await asyncio.to_thread(health, pbx)
+        assert said == {"status": "ok", "pbx_connected": True, "database": True}
         await first.dial(QUEUE.extension)
         talking = await enqueued_from(pbx, "2001")
         await pbx.monitor.wait_for(ChannelEnteredBridge, uniqueid=talking.uniqueid)
