@@ -84,7 +84,10 @@ async def test_unknown_user_and_wrong_password_read_alike_and_five_lock_the_acco
     for _ in range(4):
         with pytest.raises(InvalidCredentials):
             await auth.login("bob", "not the password")
-    with pytest.raises(AccountLocked):  # even with the right password now
+    with pytest.raises(InvalidCredentials) as locked_wrong:  # reads as an unknown name
+        await auth.login("bob", "not the password")
+    assert locked_wrong.value.message == unknown.value.message
+    with pytest.raises(AccountLocked):  # told only with the right password
         await auth.login("bob", PASSWORD)
     clock.now += 901
     assert (await auth.login("bob", PASSWORD)).principal.username == "bob"

@@ -65,11 +65,13 @@ def make_driver(
     secret: str = SECRET,
     action_timeout: float = 2.0,
     ping_interval: float = 60.0,
+    originate_grace: float = 0.2,
 ) -> AsteriskDriver:
     settings = AmiSettings(host="127.0.0.1", port=ami.port, username="vcc", secret=secret)
     return AsteriskDriver(
         settings,
         action_timeout=action_timeout,
+        originate_grace=originate_grace,
         ping_interval=ping_interval,
         backoff=(0.05, 0.2),
     )
@@ -83,9 +85,18 @@ async def ami() -> AsyncIterator[FakeAmi]:
 
 @contextlib.asynccontextmanager
 async def started(
-    ami: FakeAmi, *, action_timeout: float = 2.0, ping_interval: float = 60.0
+    ami: FakeAmi,
+    *,
+    action_timeout: float = 2.0,
+    ping_interval: float = 60.0,
+    originate_grace: float = 0.2,
 ) -> AsyncIterator[AsteriskDriver]:
-    driver = make_driver(ami, action_timeout=action_timeout, ping_interval=ping_interval)
+    driver = make_driver(
+        ami,
+        action_timeout=action_timeout,
+        ping_interval=ping_interval,
+        originate_grace=originate_grace,
+    )
     try:
         await driver.start(timeout=5.0)
         yield driver
@@ -308,6 +319,25 @@ async def test_an_originate_whose_channel_was_seen_before_the_cut_is_not_sent_ag
 
         assert len(ami.of("Originate")) == 1
         assert Inbox(driver).of(ChannelCreated)[0].uniqueid == "vcc-1"
+
+
+async def test_an_originate_whose_channel_appears_after_the_reconnect_is_not_sent_again(
+    ami: FakeAmi,
+) -> None:
+    # Asterisk's Originate thread was slow: the channel is created only after the
+    # driver is back and has looked (resync and check), and announced on the new link.
+    ami.cut_on.add("Originate")
+    async with started(ami, originate_grace=10.0) as driver:
+        originating = asyncio.create_task(driver.originate(REQUEST))
+        await eventually(lambda: len(ami.of("CoreShowChannels")) >= 3, what="driver looked")
+        await ami.push({
+            "Event": "Newchannel", "Channel": "PJSIP/1001-00000001", "Uniqueid": "vcc-1",
+            "ChannelStateDesc": "Down", "Context": "vcc-connect", "Exten": "s",
+        })  # fmt: skip
+        async with asyncio.timeout(5):
+            await originating
+
+        assert len(ami.of("Originate")) == 1
 
 
 async def test_an_originate_refused_by_asterisk_is_a_pbx_error_and_not_retried(

@@ -189,16 +189,21 @@ class AuthService:
             raise InvalidCredentials("wrong username or password") from None
         async with self.sessions() as session:
             user = await session.scalar(select(User).where(User.username == name))
-            if user is not None and user.locked_until is not None and user.locked_until > _utc(now):
+            # The password first, always: a locked account answers like any other
+            # until the right password is given, so lockouts do not reveal who exists.
+            locked = user is not None and user.locked_until is not None and (
+                user.locked_until > _utc(now)
+            )
+            if not passwords.verify_password(user.password_hash if user else None, password):
+                if user is not None and not locked:
+                    await self._failed(session, user, now)
+                raise InvalidCredentials("wrong username or password")
+            assert user is not None
+            if user.locked_until is not None and locked:
                 raise AccountLocked(
                     "this account is locked after too many failed logins",
                     hint=f"try again after {user.locked_until:%H:%M} UTC, or ask a supervisor",
                 )
-            if not passwords.verify_password(user.password_hash if user else None, password):
-                if user is not None:
-                    await self._failed(session, user, now)
-                raise InvalidCredentials("wrong username or password")
-            assert user is not None
             assert user.password_hash is not None
             if user.totp_secret is not None or user.role in self.mfa_required:
                 await self._second_factor(session, user, totp_code, now)

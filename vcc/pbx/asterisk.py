@@ -103,6 +103,7 @@ class AsteriskDriver:
         *,
         action_timeout: float = 5.0,
         ping_interval: float = 5.0,
+        originate_grace: float = 2.0,
         backoff: tuple[float, float] = (0.1, 5.0),
         connect: Connect | None = None,
     ) -> None:
@@ -110,6 +111,7 @@ class AsteriskDriver:
         self.secret = _read_secret(ami)
         self.action_timeout = action_timeout
         self.ping_interval = ping_interval
+        self.originate_grace = originate_grace
         self.backoff = backoff
         self._connect = connect or self._tcp_connect
         self.events: asyncio.Queue[PbxEvent] = asyncio.Queue()
@@ -121,6 +123,7 @@ class AsteriskDriver:
         self._lost: asyncio.Future[str] | None = None
         self._pending: set[asyncio.Future[Any]] = set()
         self._recent_channel_ids: deque[str] = deque(maxlen=10_000)
+        self._awaited_channels: dict[str, asyncio.Future[None]] = {}
         self._task: asyncio.Task[None] | None = None
         self._pinger: asyncio.Task[None] | None = None
         self._last_error = ""
@@ -272,6 +275,9 @@ class AsteriskDriver:
             return
         if isinstance(event, ChannelCreated):
             self._recent_channel_ids.append(event.uniqueid)
+            awaited = self._awaited_channels.get(event.uniqueid)
+            if awaited is not None and not awaited.done():
+                awaited.set_result(None)
         self._sink(event)
 
     def connection_lost(self, exc: object) -> None:
@@ -344,10 +350,27 @@ class AsteriskDriver:
                     return
 
     async def _channel_was_created(self, channel_id: str) -> bool:
-        if channel_id in self._recent_channel_ids:
-            return True
-        snapshot = await self.snapshot()
-        return snapshot.channel(channel_id) is not None
+        """Whether an Originate cut off from its reply did reach Asterisk.
+
+        Asterisk runs an async Originate on a thread of its own, so a channel it
+        queued before the cut can still be created after the reconnect, and even
+        after the snapshot (it was seen on a loaded machine). Its Newchannel then
+        comes on this connection: wait for that a short while before re-sending.
+        """
+        created = asyncio.get_running_loop().create_future()
+        self._awaited_channels[channel_id] = created
+        try:
+            if channel_id in self._recent_channel_ids:
+                return True
+            if (await self.snapshot()).channel(channel_id) is not None:
+                return True
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.originate_grace):
+                    await created
+                    return True
+            return False
+        finally:
+            self._awaited_channels.pop(channel_id, None)
 
     async def redirect(
         self, channel: str, context: str, *, extra: tuple[str, str] | None = None
