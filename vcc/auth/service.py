@@ -191,8 +191,10 @@ class AuthService:
             user = await session.scalar(select(User).where(User.username == name))
             # The password first, always: a locked account answers like any other
             # until the right password is given, so lockouts do not reveal who exists.
-            locked = user is not None and user.locked_until is not None and (
-                user.locked_until > _utc(now)
+            locked = (
+                user is not None
+                and user.locked_until is not None
+                and (user.locked_until > _utc(now))
             )
             if not passwords.verify_password(user.password_hash if user else None, password):
                 if user is not None and not locked:
