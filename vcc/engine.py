@@ -118,9 +118,9 @@ class Engine:
         self.driver = driver
         self.journal = journal
         self.service_levels = ServiceLevels()  # for the queues' status (vcc.core.queue_status)
-        # Called with each command the router made, once it is applied (the API's live
-        # events); an observer that fails is logged and never stops the engine.
-        self.observers: list[Callable[[routing.Command], None]] = []
+        # Called with each event the router took and each command it made, once applied
+        # (the API's live events); an observer that fails is logged, never stops the engine.
+        self.observers: list[Callable[[routing.Event | routing.Command], None]] = []
         self.routing_latency = Histogram()  # each decision of the router (/metrics)
         # Called with each PBX event first (services that wait on one, vcc.prompts).
         self.pbx_listeners: list[Callable[[PbxEvent], None]] = []
@@ -134,6 +134,7 @@ class Engine:
         self.clock = clock
         self.inbox: asyncio.Queue[Input | _Ask] = asyncio.Queue()
         self.channel_names: dict[str, str] = {}  # uniqueid → channel name, for hangups
+        self.caller_ids: dict[str, str] = {}  # uniqueid → the number it calls from
         # Callers who took a reservation, while their Dial runs: uniqueid → offer id;
         # the agent legs those Dials made: uniqueid → offer id, and offer id → channel
         # name (an originated leg's uniqueid is its offer id: it needs none of this).
@@ -225,8 +226,10 @@ class Engine:
         follow_ups: list[routing.Event] = [event]
         while follow_ups:
             started = time.perf_counter()
-            self.state, commands = routing.handle(self.state, follow_ups.pop(0))
+            current = follow_ups.pop(0)
+            self.state, commands = routing.handle(self.state, current)
             self.routing_latency.observe(time.perf_counter() - started)
+            self._tell_observers(current)
             for command in commands:  # first what waits on nothing: a slow PBX delays no record
                 self._record(command)
                 self._tell_observers(command)
@@ -239,12 +242,12 @@ class Engine:
             self.recorder.ended(self.state.offers, self.clock())
         return done
 
-    def _tell_observers(self, command: routing.Command) -> None:
+    def _tell_observers(self, item: routing.Event | routing.Command) -> None:
         for observer in self.observers:
             try:
-                observer(command)
+                observer(item)
             except Exception:  # a listener's bug must not stop the calls
-                log.exception("an observer failed on %s", type(command).__name__)
+                log.exception("an observer failed on %s", type(item).__name__)
 
     def _record(self, command: routing.Command) -> None:
         """The store's records and this process's logs of a command."""
@@ -408,6 +411,7 @@ class Engine:
                 return [routing.CallerBackToMusic(event.uniqueid)]
             case ChannelCreated():
                 self.channel_names[event.uniqueid] = event.channel
+                self.caller_ids[event.uniqueid] = event.caller_id
             case ChannelStateChanged(state=ChannelState.UP) if event.uniqueid in state.offers:
                 return [routing.AgentAnswered(event.uniqueid, event.at)]
             case ChannelStateChanged(state=ChannelState.UP) if event.uniqueid in self.reserved_legs:
@@ -449,6 +453,7 @@ class Engine:
                 return [routing.OfferFailed(event.channel_id, reason, event.at)]
             case ChannelHungUp():
                 self.channel_names.pop(event.uniqueid, None)
+                self.caller_ids.pop(event.uniqueid, None)
                 self.reserving.pop(event.uniqueid, None)
                 leg_of = self.reserved_legs.pop(event.uniqueid, None)
                 if leg_of is not None:

@@ -29,6 +29,7 @@ CALLS = Access(any=Permission.ANY_CALLS, own=Permission.OWN_CALLS)
 # -- views ------------------------------------------------------------------------------
 def agent_view(engine: Engine, agent: routing.Agent) -> dict[str, Any]:
     offer = engine.state.offers.get(agent.offer_id or "")
+    last_queue = engine.state.queues.get(agent.last_queue or "")
     return {
         "id": agent.id,
         "status": agent.status.value,
@@ -36,18 +37,39 @@ def agent_view(engine: Engine, agent: routing.Agent) -> dict[str, Any]:
         "since": agent.status_since,
         "seconds_in_status": max(0.0, engine.state.now - agent.status_since),
         "queues": sorted(agent.queues),
-        "call": None
-        if offer is None or offer.reserved
-        else {
-            "interaction_id": offer.call_id or None,
-            "queue": offer.queue or None,
-            "answered": offer.answered,
-            "on_hold": offer.on_hold,
-        },
+        "call": None if offer is None or offer.reserved else call_view(engine, offer),
         "requested": None if agent.requested is None else agent.requested.status.value,
         "wrap_up_until": agent.wrap_up_until,
         "disposition_due": agent.disposition_due,
+        # The call a disposition code goes to now, and the codes its queue offers.
+        "last_call": None
+        if agent.last_call is None
+        else {
+            "interaction_id": agent.last_call,
+            "queue": agent.last_queue,
+            "dispositions": list(last_queue.dispositions) if last_queue else [],
+        },
     }
+
+
+def call_view(engine: Engine, offer: routing.Offer) -> dict[str, Any]:
+    return {
+        "interaction_id": offer.call_id or None,
+        "queue": offer.queue or None,
+        "caller": engine.caller_ids.get(offer.call_id) or None,
+        "direct": offer.direct,  # the agent's own call (click-to-dial, agent to agent)
+        "answered": offer.answered,
+        "on_hold": offer.on_hold,
+        # Line 2: someone the agent consults while the caller holds; answered yet?
+        "line2": None if offer.consult is None else {"answered": offer.consult_answered},
+        "consulted_by": None if offer.consult_of is None else _agent_of(engine, offer.consult_of),
+        "conference": offer.conference is not None,
+    }
+
+
+def _agent_of(engine: Engine, offer_id: str) -> str | None:
+    offer = engine.state.offers.get(offer_id)
+    return None if offer is None else offer.agent_id
 
 
 def queue_view(engine: Engine, queue_id: str) -> dict[str, Any]:
@@ -218,18 +240,40 @@ async def events(request: web.Request) -> web.StreamResponse:
     return await context(request).hub.serve(request, wants)
 
 
-def change_messages(engine: Engine, command: routing.Command) -> Iterator[dict[str, Any]]:
-    """What the consoles hear of a command the router made."""
-    match command:
-        case routing.StatusChanged():
-            agent = engine.state.agents.get(command.agent_id)
-            if agent is not None:
-                yield {"type": "agent", "agent": agent_view(engine, agent)}
+def change_messages(
+    engine: Engine, item: routing.Event | routing.Command, sent: dict[str, dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    """What the consoles hear of an event the router took or a command it made: the
+    agents it touched whose view changed since ``sent`` (updated here), and queues."""
+    for agent_id in sorted(_agents_touched(engine.state, item)):
+        agent = engine.state.agents.get(agent_id)
+        if agent is None:
+            continue
+        view = agent_view(engine, agent)
+        unchanged = {**view, "seconds_in_status": None}
+        if sent.get(agent_id) != unchanged:
+            sent[agent_id] = unchanged
+            yield {"type": "agent", "agent": view}
+    match item:
         case routing.InteractionStarted(queue=str(queue)) if queue in engine.state.queues:
             yield {"type": "queue", "queue": queue_view(engine, queue)}
         case routing.InteractionEnded() | routing.OfferEnded() | routing.MoveCaller():
             for queue in engine.state.queues:
                 yield {"type": "queue", "queue": queue_view(engine, queue)}
+
+
+def _agents_touched(state: routing.RouterState, item: object) -> set[str]:
+    """The agents whose view ``item`` may change: named, or holding an offer (or line 2)
+    it names by offer or call id."""
+    touched = set()
+    if isinstance(agent_id := getattr(item, "agent_id", None), str):
+        touched.add(agent_id)
+    keys = {getattr(item, "offer_id", None), getattr(item, "call_id", None)} - {None, ""}
+    if keys:
+        for offer in state.offers.values():
+            if keys & {offer.offer_id, offer.call_id, offer.consult}:
+                touched.add(offer.agent_id)
+    return touched
 
 
 # -- operations -------------------------------------------------------------------------------
