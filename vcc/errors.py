@@ -140,6 +140,12 @@ class MfaRequired(VccError):
     http_status = 401
 
 
+class MfaNotSetUp(MfaRequired):
+    """The admin's policy asks this role for two-factor login and the account has none."""
+
+    code = "mfa-not-set-up"
+
+
 class MfaInvalid(VccError):
     code = "mfa-invalid"
     http_status = 401

@@ -17,7 +17,7 @@ from vcc.api.app import ApiContext, build_app
 from vcc.api.hub import EventHub
 from vcc.auth.service import AuthService
 from vcc.calls import CallControl
-from vcc.core.access import Role
+from vcc.core.access import SESSION_IDLE, Role
 from vcc.core.outbound import OutboundPolicy
 from vcc.engine import Engine
 from vcc.notifications import NotificationService
@@ -89,6 +89,7 @@ async def serving_api(
     queues: Sequence[str] = ("support",),
     prompts: tuple[Path, PurePosixPath] | None = None,
     codes: Callable[[], str] | None = None,
+    idle: float = SESSION_IDLE,
 ) -> AsyncIterator[ApiClient]:
     """The API over ``engine`` (whose loop the caller runs), its agents and ``queues``
     in a new database in ``directory``, the users of USERS logged in."""
@@ -107,7 +108,7 @@ async def serving_api(
                 if queue in queues:
                     session.add(QueueMember(agent_id=agent.id, queue_id=queue))
         await session.commit()
-    auth = AuthService(sessions)
+    auth = AuthService(sessions, idle=idle)
     for name, (role, agent_id) in USERS.items():
         if agent_id is None or agent_id in engine.state.agents:
             code = await auth.create_user(None, name, role, agent_id)

@@ -19,6 +19,7 @@ from vcc.errors import (
     InvalidCredentials,
     InvalidInput,
     MfaInvalid,
+    MfaNotSetUp,
     MfaRequired,
     NotFound,
 )
@@ -113,7 +114,7 @@ async def test_mfa_required_by_policy_and_codes_work_once(
 ) -> None:
     auth, clock = await ready(sessions, mfa_required={Role.ADMIN})
     await auth.activate("root", await auth.create_user(None, "root", Role.ADMIN), PASSWORD)
-    with pytest.raises(MfaRequired, match="has none"):
+    with pytest.raises(MfaNotSetUp, match="has none"):
         await auth.login("root", PASSWORD)
     # An agent sets MFA up of their own accord; then it is asked every time.
     await auth.activate("dina", await auth.create_user(None, "dina", Role.AGENT), PASSWORD)

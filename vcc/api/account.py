@@ -13,7 +13,7 @@ from vcc.api.app import COOKIE, acting_for, body, context, principal, token_of
 from vcc.api.routes import PUBLIC, Access, Route
 from vcc.api.schema import Field
 from vcc.auth.service import Principal
-from vcc.core.access import SESSION_IDLE, Permission, Role
+from vcc.core.access import Permission, Role
 from vcc.core.notifications import Audience, AudienceKind
 from vcc.core.profile import DeskPhone
 from vcc.store import contacts
@@ -31,7 +31,7 @@ async def login(request: web.Request) -> web.Response:
     )
     response = web.json_response(
         {"token": session.token, "user": principal_view(session.principal),
-         "idle_timeout_seconds": SESSION_IDLE}
+         "idle_timeout_seconds": context(request).auth.idle}
     )  # fmt: skip
     response.set_cookie(
         COOKIE, session.token, httponly=True, samesite="Strict", secure=request.secure, path="/"
@@ -53,7 +53,9 @@ async def activate(request: web.Request) -> web.Response:
 
 
 async def me(request: web.Request) -> web.Response:
-    return web.json_response(principal_view(principal(request)))
+    return web.json_response(
+        {**principal_view(principal(request)), "idle_timeout_seconds": context(request).auth.idle}
+    )
 
 
 async def mfa_setup(request: web.Request) -> web.Response:

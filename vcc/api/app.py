@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from vcc import __version__
+from vcc.api.console import add_console
 from vcc.api.hub import EventHub
 from vcc.api.routes import Route, full_path, openapi
 from vcc.api.schema import check_body
@@ -167,6 +168,7 @@ def build_app(ctx: ApiContext, routes: list[Route] | None = None) -> web.Applica
         return web.json_response(document)
 
     app.router.add_get(f"{PREFIX}/openapi.json", openapi_json)
+    add_console(app)
     for route in routes:
         app.router.add_route(route.method, full_path(route, PREFIX), _guarded(route))
     ctx.engine.observers.append(_changes(ctx))

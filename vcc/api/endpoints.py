@@ -34,8 +34,11 @@ def agent_view(engine: Engine, agent: routing.Agent) -> dict[str, Any]:
         "id": agent.id,
         "status": agent.status.value,
         "reason": agent.reason,
-        "since": agent.status_since,
-        "seconds_in_status": max(0.0, engine.state.now - agent.status_since),
+        # None: not known since when (an agent never seen changing status)
+        "since": agent.status_since or None,
+        "seconds_in_status": max(0.0, engine.state.now - agent.status_since)
+        if agent.status_since
+        else None,
         "queues": sorted(agent.queues),
         "call": None if offer is None or offer.reserved else call_view(engine, offer),
         "requested": None if agent.requested is None else agent.requested.status.value,

@@ -34,6 +34,7 @@ from vcc.errors import (
     Conflict,
     InvalidCredentials,
     MfaInvalid,
+    MfaNotSetUp,
     MfaRequired,
     NotFound,
 )
@@ -238,7 +239,7 @@ class AuthService:
         if user.totp_secret is None:
             # The policy asks for MFA and the account has none: it cannot log in until
             # an admin lets it set one up (a fresh activation).
-            raise MfaRequired(
+            raise MfaNotSetUp(
                 f"{user.role.value}s must use two-factor login and this account has none",
                 hint="ask a supervisor for a new activation code, then set up MFA",
             )

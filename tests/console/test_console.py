@@ -1,0 +1,224 @@
+"""The agent console in Chromium: logging in (activation code, two-step login, the
+inactivity warning), the control panel and its rules, languages, notifications,
+favourites, profile and recordings; screenshots of each main screen in nl and en."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from playwright.async_api import Browser, expect
+
+from tests.console.conftest import Stack, stack_for
+from tests.harness.api import PASSWORD
+from tests.harness.browser import console, log_in, set_status
+from tests.harness.until import eventually
+from vcc.api.app import PREFIX
+from vcc.auth import totp
+from vcc.core.agents import Status
+from vcc.localpbx.audio import write_tone
+
+
+async def test_first_login_with_an_activation_code_then_the_supervisor_view(
+    stack: Stack, browser: Browser
+) -> None:
+    made = await stack.api.client.post(
+        f"{PREFIX}/users", json={"username": "carla", "role": "supervisor"},
+        headers=stack.api.auth("root"),
+    )  # fmt: skip
+    code = (await made.json())["activation_code"]
+    async with console(browser, stack.url) as page:
+        await page.get_by_role("link", name="Eerste keer aanmelden met een activeringscode").click()
+        await page.get_by_label("Gebruikersnaam").fill("carla")
+        await page.get_by_label("Activeringscode").fill("wrong-" + code)
+        await page.get_by_label("Nieuw wachtwoord").fill(PASSWORD)
+        await page.get_by_label("Herhaal het wachtwoord").fill(PASSWORD)
+        await page.get_by_role("button", name="Activeren").click()
+        await expect(page.get_by_role("alert")).to_contain_text("activeringscode klopt niet")
+
+        await page.get_by_label("Activeringscode").fill(code)
+        await page.get_by_role("button", name="Activeren").click()
+        await expect(page.get_by_role("status")).to_contain_text("Uw account is geactiveerd")
+        await log_in(page, "carla", PASSWORD)
+        # A supervisor without a desk phone lands on the wallboard: no control panel.
+        await expect(page.get_by_role("tab", name="Wallboard")).to_have_attribute(
+            "aria-selected", "true"
+        )
+        await expect(page.locator("section.tile[data-queue=support]")).to_be_visible()
+        assert await page.locator("button[data-status]").count() == 0
+
+
+async def test_two_step_login_set_up_in_the_profile_then_asked_at_login(
+    stack: Stack, browser: Browser
+) -> None:
+    async with console(browser, stack.url, "en") as page:
+        await log_in(page, "anna", PASSWORD)
+        await page.get_by_role("button", name="Profile").click()
+        await page.get_by_role("button", name="Set up").click()
+        secret = (await page.locator("#mfa-secret").inner_text()).strip()
+        await page.get_by_label("Code from the app").fill(totp.code_at(secret, time.time()))
+        await page.get_by_role("button", name="Confirm", exact=True).click()
+        await expect(page.get_by_text("Two-step login is on.")).to_be_visible()
+        await page.get_by_role("button", name="Log out").click()
+
+        await page.get_by_label("Username").fill("anna")
+        await page.get_by_label("Password", exact=True).fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        code = page.get_by_label("Code from your authenticator app")
+        await expect(code).to_be_visible()  # asked for, only now
+        await code.fill("000000" if totp.code_at(secret, time.time()) != "000000" else "111111")
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.get_by_role("alert")).to_contain_text("That code is wrong")
+        await code.fill(totp.code_at(secret, time.time() + 30))  # the next step: not replayed
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.locator("#current-status")).to_be_visible()
+
+
+async def test_the_inactivity_timeout_is_shown_before_it_happens(
+    tmp_path: Path, browser: Browser
+) -> None:
+    async for stack in stack_for(tmp_path, idle=8.0):  # 60 minutes in production
+        async with console(browser, stack.url, "en") as page:
+            await log_in(page, "anna", PASSWORD)
+            warning = page.get_by_role("alertdialog")
+            await expect(warning).to_contain_text("Your session is about to end", timeout=10_000)
+            await warning.get_by_role("button", name="Stay logged in").click()
+            await expect(warning).to_be_hidden()
+            await expect(page.locator("#current-status")).to_be_visible()  # still in
+
+            await expect(warning).to_be_visible(timeout=10_000)  # ignored this time
+            await expect(page.get_by_text("You were logged out after 60 minutes")).to_be_visible(
+                timeout=10_000
+            )
+            me = await page.request.get(f"{PREFIX}/users/me")
+            assert me.status == 401  # the server ended it too
+
+
+async def test_status_buttons_with_a_reason_code_and_break_locks_navigation(
+    stack: Stack, browser: Browser
+) -> None:
+    async with console(browser, stack.url) as page:
+        await log_in(page, "anna", PASSWORD)
+        await set_status(page, "available")
+        await expect(page.locator("#current-status")).to_contain_text("Beschikbaar")
+        await eventually(lambda: stack.engine.state.agents["1001"].status is Status.AVAILABLE)
+        before = await page.locator("#current-status .timer").inner_text()
+        await expect(page.locator("#current-status .timer")).not_to_have_text(before)  # ticks
+
+        await page.get_by_role("button", name="Pauze").click()
+        dialog = page.get_by_role("dialog")
+        await expect(dialog).to_contain_text("Pauze: reden")
+        await dialog.get_by_label("Reden").select_option("lunch")
+        await dialog.get_by_role("button", name="OK").click()
+        await expect(page.locator("#current-status")).to_contain_text("Pauze (lunch)")
+        agent = stack.engine.state.agents["1001"]
+        assert (agent.status, agent.reason) == (Status.BREAK, "lunch")
+        # On a break the console goes nowhere until the status changes (as in the seed).
+        await expect(
+            page.get_by_text("Pauze: wijzig uw status om verder te werken.")
+        ).to_be_visible()
+        await expect(page.get_by_role("tab", name="Status")).to_be_disabled()
+        await expect(page.get_by_role("button", name="Profiel")).to_be_disabled()
+
+        await set_status(page, "working_offline")
+        await expect(page.get_by_role("tab", name="Status")).to_be_enabled()
+        await page.get_by_role("tab", name="Status").click()
+        await expect(page.locator("#agent-table tr[data-agent='1001']")).to_contain_text(
+            "Offline werken"
+        )
+        # Busy and Wrap-up come with calls: not buttons an agent can press.
+        await expect(page.locator("button[data-status=busy]")).to_be_disabled()
+
+
+async def test_the_language_switch_changes_every_label_and_is_remembered(
+    stack: Stack, browser: Browser
+) -> None:
+    async with console(browser, stack.url) as page:
+        await log_in(page, "anna", PASSWORD)
+        await expect(page.get_by_role("tab", name="Telefoon")).to_be_visible()
+        await page.locator("#language").select_option("en")
+        await expect(page.get_by_role("tab", name="Phone")).to_be_visible()
+        await expect(page.get_by_role("button", name="Working offline")).to_be_visible()
+        assert await page.evaluate("document.documentElement.lang") == "en"
+        await page.reload()
+        await expect(page.get_by_role("tab", name="Phone")).to_be_visible()
+        await page.locator("#language").select_option("nl")
+        await expect(page.get_by_role("button", name="Offline werken")).to_be_visible()
+
+
+async def test_a_supervisors_notification_arrives_live_with_its_unread_count(
+    stack: Stack, browser: Browser
+) -> None:
+    hostile = "<img src=x onerror=\"document.title='owned'\">Vergadering"
+    async with console(browser, stack.url) as agent, console(browser, stack.url) as sup:
+        await log_in(agent, "anna", PASSWORD)
+        await log_in(sup, "sup", PASSWORD)
+        await sup.get_by_label("Aan").select_option("agent")
+        await sup.get_by_label("Medewerker of wachtrij (team)").fill("1001")
+        await sup.get_by_label("Onderwerp").fill(hostile)
+        await sup.get_by_label("Bericht").fill("Om 15:00 in zaal 2.")
+        await sup.get_by_role("button", name="Versturen").click()
+        await expect(sup.get_by_text("Melding verstuurd.")).to_be_visible()
+
+        tab = agent.get_by_role("tab", name=re.compile("^Meldingen"))
+        await expect(tab.locator(".badge")).to_have_text("1")  # no reload
+        await tab.click()
+        item = agent.locator("#notification-list li.unread")
+        await expect(item).to_contain_text(hostile)  # shown as text, never as markup
+        assert await agent.title() == "vcc"
+        await agent.get_by_role("button", name="Alles als gelezen markeren").click()
+        await expect(tab.locator(".badge")).to_have_count(0)
+        await agent.get_by_role("button", name="Gelezen meldingen verwijderen").click()
+        await expect(agent.get_by_text("Geen meldingen.")).to_be_visible()
+
+
+async def test_favourites_are_pinned_from_the_status_tab(stack: Stack, browser: Browser) -> None:
+    async with console(browser, stack.url, "en") as page:
+        await log_in(page, "anna", PASSWORD)
+        await page.get_by_role("tab", name="Status").click()
+        await page.get_by_role("button", name="Add support to favourites").click()
+        await expect(page.locator("#favourites")).to_contain_text("Queue: support")
+        await page.get_by_role("button", name="Remove support from favourites").click()
+        await expect(page.get_by_text("No favourites yet")).to_be_visible()
+
+
+async def test_profile_phone_verified_by_its_code_and_saved(
+    tmp_path: Path, browser: Browser
+) -> None:
+    async for stack in stack_for(tmp_path, codes=lambda: "482193"):
+        async with console(browser, stack.url, "en") as page:
+            await log_in(page, "anna", PASSWORD)
+            await page.get_by_role("button", name="Profile").click()
+            await page.get_by_label("Phone", exact=True).fill("1001;evil")
+            await page.get_by_role("button", name="Call to verify").click()
+            await expect(page.get_by_role("alert")).to_contain_text("not valid")
+            await page.get_by_label("Phone", exact=True).fill("0201234567")
+            await page.get_by_role("button", name="Call to verify").click()
+            await expect(page.get_by_label("The code you heard")).to_be_visible()
+            await page.get_by_label("The code you heard").fill("482193")
+            await page.get_by_role("button", name="Confirm code").click()
+            await page.get_by_role("button", name="Save").click()
+            await expect(page.locator("#phone-current")).to_contain_text("0201234567")
+
+
+async def test_my_recordings_upload_play_and_delete(
+    stack: Stack, browser: Browser, tmp_path: Path
+) -> None:
+    wav = tmp_path / "greeting.wav"
+    write_tone(wav, 440.0, 1.0)
+    async with console(browser, stack.url, "en") as page:
+        await log_in(page, "anna", PASSWORD)
+        await page.get_by_role("button", name="My recordings").click()
+        await page.locator("#upload-title").fill("Welcome")
+        await page.locator("#upload-file").set_input_files(str(wav))
+        await page.get_by_role("button", name="Upload", exact=True).click()
+        row = page.locator("#recording-table tbody tr")
+        await expect(row).to_contain_text("Welcome")
+        audio = row.locator("audio")
+        played = await page.request.get(await audio.get_attribute("src") or "")
+        assert played.status == 200
+        assert played.headers["content-type"] == "audio/wav"
+        page.on("dialog", lambda d: d.accept())
+        await row.get_by_role("button", name="Delete").click()
+        await expect(page.get_by_text("No recordings yet.")).to_be_visible()

@@ -1,0 +1,72 @@
+// What the console knows, kept current by the WebSocket; views re-render on "change".
+
+import { api } from "./api.js";
+
+export const state = {
+  me: null, // {username, role, agent_id}
+  agents: new Map(), // id → the API's agent view, plus receivedAt (browser ms)
+  queues: new Map(), // id → the API's queue view
+  codes: {}, // status → {codes, required}
+  favourites: [],
+  recents: [],
+  unread: 0,
+  connected: false,
+};
+
+const listeners = new Set();
+
+export function onChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function changed(what) {
+  for (const listener of listeners) listener(what);
+}
+
+export function putAgent(view) {
+  state.agents.set(view.id, { ...view, receivedAt: Date.now() });
+}
+
+export function putQueue(view) {
+  state.queues.set(view.id, { ...view, receivedAt: Date.now() });
+}
+
+/** The browser time an agent's status began (the server's clocks are not the browser's). */
+export function statusStartedAt(agent) {
+  return agent.receivedAt - agent.seconds_in_status * 1000;
+}
+
+export function myAgent() {
+  return state.me && state.me.agent_id ? state.agents.get(state.me.agent_id) : undefined;
+}
+
+export const isSupervisor = () => state.me && state.me.role !== "agent";
+
+export async function loadAll() {
+  const [agents, queues, codes, favourites, recents] = await Promise.all([
+    api("GET", "/agents"), api("GET", "/queues"), api("GET", "/status-codes"),
+    api("GET", "/users/me/favourites"), api("GET", "/users/me/recents"),
+  ]);
+  state.agents.clear();
+  agents.forEach(putAgent);
+  state.queues.clear();
+  queues.forEach(putQueue);
+  state.codes = codes;
+  state.favourites = favourites;
+  state.recents = recents;
+  await loadUnread();
+  changed("all");
+}
+
+export async function loadUnread() {
+  if (!state.me.agent_id) return;
+  state.unread = (await api("GET", "/notifications/unread-count")).unread;
+}
+
+export async function loadContacts() {
+  [state.favourites, state.recents] = await Promise.all([
+    api("GET", "/users/me/favourites"), api("GET", "/users/me/recents"),
+  ]);
+  changed("contacts");
+}
