@@ -475,7 +475,8 @@ async def _serving_api(app: web.Application, settings: Settings) -> AsyncIterato
                 f"the API cannot listen on {settings.api_host}:{settings.api_port}: {exc.strerror}",
                 hint="set api_port (VCC_API_PORT) to a free port",
             ) from None
-        _progress(f"API on http://{settings.api_host}:{settings.api_port}/api/v1 "
+        base = f"http://{settings.api_host}:{settings.api_port}"
+        _progress(f"agent console on {base}/console/ ; API on {base}/api/v1 "
                   f"(OpenAPI: /api/v1/openapi.json)")  # fmt: skip
         yield
     finally:

@@ -12,10 +12,8 @@ from types import MappingProxyType
 from typing import Any, cast
 
 import pytest_asyncio
-from playwright.async_api import Browser
 
 from tests.harness.api import ApiClient, StandInPbx, serving_api
-from tests.harness.browser import chromium
 from vcc.core.agents import Status, StatusRules
 from vcc.core.outbound import OutboundPolicy
 from vcc.core.queues import QueueConfig
@@ -27,12 +25,6 @@ RULES = StatusRules(
     codes=MappingProxyType({Status.BREAK: frozenset({"lunch", "coffee"})}),
     reason_required=frozenset({Status.BREAK}),
 )
-
-
-@pytest_asyncio.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as browser:
-        yield browser
 
 
 @dataclass

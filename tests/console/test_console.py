@@ -8,15 +8,17 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from playwright.async_api import Browser, expect
 
 from tests.console.conftest import Stack, stack_for
 from tests.harness.api import PASSWORD
-from tests.harness.browser import console, log_in, set_status
+from tests.harness.browser import console, log_in, screenshot, set_status
 from tests.harness.until import eventually
 from vcc.api.app import PREFIX
+from vcc.api.console import CONSOLE
 from vcc.auth import totp
-from vcc.core.agents import Status
+from vcc.core.agents import RequestProblem, Status
 from vcc.localpbx.audio import write_tone
 
 
@@ -222,3 +224,78 @@ async def test_my_recordings_upload_play_and_delete(
         page.on("dialog", lambda d: d.accept())
         await row.get_by_role("button", name="Delete").click()
         await expect(page.get_by_text("No recordings yet.")).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+async def test_each_main_screen_in_each_language_with_screenshots(
+    stack: Stack, browser: Browser, lang: str
+) -> None:
+    """Every screen opens without a script error or a CSP violation (console() checks),
+    shows the language's own words, and is saved as an artifact."""
+    words = {
+        "nl": ["Aanmelden", "Telefoon", "Wachtrijen", "Meldingen", "Profiel", "Mijn opname",
+               "Help"],
+        "en": ["Log in", "Phone", "Queues", "Notifications", "Profile", "My recordings", "Help"],
+    }[lang]  # fmt: skip
+    await stack.api.client.post(
+        f"{PREFIX}/notifications", headers=stack.api.auth("sup"),
+        json={"to": "everyone", "title": "Team meeting", "body": "15:00, room 2"},
+    )  # fmt: skip
+    async with console(browser, stack.url, lang) as page:
+        await expect(page.locator("h1")).to_contain_text(words[0])
+        await screenshot(page, lang, "login")
+        await page.locator("a[href='#activate']").click()
+        await screenshot(page, lang, "activate")
+        await page.locator("a[href='#login']").click()
+        await log_in(page, "anna", PASSWORD)
+        await set_status(page, "available")
+        await expect(page.locator("#tab-phone")).to_contain_text(words[1])
+        await screenshot(page, lang, "phone")
+        await page.locator("#tab-status").click()
+        await expect(page.locator("#queues")).to_contain_text(words[2])
+        await screenshot(page, lang, "status")
+        await page.locator("#tab-notifications").click()
+        await expect(page.locator("#notification-list")).to_contain_text("Team meeting")
+        await expect(page.locator("#tab-notifications")).to_contain_text(words[3])
+        await screenshot(page, lang, "notifications")
+        for screen, word in zip(("profile", "recordings", "help"), words[4:], strict=True):
+            await page.locator(f"#menu-{screen}").click()
+            await expect(page.locator("#page h2").first).to_contain_text(word)
+            await screenshot(page, lang, screen)
+    async with console(browser, stack.url, lang) as page:
+        await log_in(page, "sup", PASSWORD)
+        await expect(page.locator("section.tile[data-queue=support] svg.chart")).to_be_visible()
+        await screenshot(page, lang, "wallboard")
+
+
+def test_every_string_is_translated_and_every_key_used_exists() -> None:
+    source = (CONSOLE / "js" / "i18n.js").read_text()
+    nl_block = source[source.index("const nl = {") : source.index("const en = {")]
+    en_block = source[source.index("const en = {") : source.index("export const STRINGS")]
+    key = re.compile(r'^\s+"([a-z0-9_.-]+)": "', re.MULTILINE)
+    nl, en = set(key.findall(nl_block)), set(key.findall(en_block))
+    assert nl == en, (nl - en, en - nl)
+    used = set()
+    for script in (CONSOLE / "js").glob("*.js"):
+        used |= set(re.findall(r'\bt\(\s*"([^"]+)"', script.read_text()))
+    assert used <= nl, used - nl
+    # Keys built from values: every status, call state, target kind, role and error code.
+    for status in Status:
+        assert f"status.{status.value}" in nl
+    for built in ("call.ringing", "call.connected", "call.on_hold", "call.conference",
+                  "target.agent", "target.queue", "target.number", "role.agent",
+                  "role.supervisor", "role.admin", "notify.agent", "notify.team",
+                  "notify.everyone"):  # fmt: skip
+        assert built in nl, built
+    for problem in RequestProblem:
+        assert f"error.{problem.value}" in nl
+    identical = [k for k in nl if _text(nl_block, k) == _text(en_block, k)]
+    same_in_both = {"help.title", "menu.help", "ok", "status.status", "live.on", "tab.status",
+                    "tab.wallboard", "role.supervisor", "menu.label", "status.recents"}  # fmt: skip
+    assert set(identical) <= same_in_both, identical
+
+
+def _text(block: str, key: str) -> str:
+    match = re.search(rf'^\s+"{re.escape(key)}": "(.*)",$', block, re.MULTILINE)
+    assert match, key
+    return match.group(1)

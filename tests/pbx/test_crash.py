@@ -102,6 +102,13 @@ def health(pbx: PbxHarness) -> dict[str, object]:
         return answer
 
 
+def console_page(pbx: PbxHarness) -> tuple[str, str]:
+    """The console's page as the installed vcc serves it, and its CSP."""
+    url = f"http://127.0.0.1:{api_port(pbx)}/"  # redirected to /console/
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode(), response.headers["Content-Security-Policy"]
+
+
 async def test_sigkill_drops_no_call_and_the_next_controller_routes_in_order(
     pbx: PbxHarness, tmp_path: Path
 ) -> None:
@@ -112,6 +119,9 @@ async def test_sigkill_drops_no_call_and_the_next_controller_routes_in_order(
         # The same process serves the API: healthy, connected to the PBX and its database.
         said = await asyncio.to_thread(health, pbx)
         assert said == {"status": "ok", "pbx_connected": True, "database": True}
+        page, policy = await asyncio.to_thread(console_page, pbx)  # and the agent console
+        assert '<script type="module" src="/console/js/main.js">' in page
+        assert "default-src 'self'" in policy
         await first.dial(QUEUE.extension)
         talking = await enqueued_from(pbx, "2001")
         await pbx.monitor.wait_for(ChannelEnteredBridge, uniqueid=talking.uniqueid)

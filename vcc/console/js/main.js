@@ -13,8 +13,8 @@ import { statusView } from "./status.js";
 import { chooseReason, errorText, say } from "./ui.js";
 import { wallboardView } from "./wallboard.js";
 import {
-  changed, isSupervisor, loadAll, loadContacts, loadUnread, myAgent, onChange, putAgent, putQueue,
-  state, statusStartedAt,
+  changed, isSupervisor, loadAll, loadUnread, myAgent, onChange, putAgent, putQueue, state,
+  statusName, statusStartedAt,
 } from "./store.js";
 
 const root = document.getElementById("app");
@@ -149,7 +149,7 @@ function controlPanel(agent) {
   const label = (s) => t(`status.${s}`);
   return h("section", { class: "control", "aria-label": t("control.label") },
     h("div", { class: `current status-${agent.status}`, role: "status", "aria-live": "polite", id: "current-status" },
-      h("strong", {}, label(agent.status)),
+      h("strong", {}, statusName(agent.status)),
       agent.reason ? h("span", { class: "reason" }, ` (${agent.reason})`) : "",
       agent.seconds_in_status === null ? "" : [" ", timer(statusStartedAt(agent))],
       agent.requested ? h("span", { class: "next" }, ` → ${label(agent.requested)}`) : ""),
@@ -246,4 +246,3 @@ onChange((what) => {
 
 setInterval(() => { tickTimers(); checkIdle(); }, 1000);
 start();
-window.vcc = { state, loadContacts };

@@ -51,7 +51,7 @@ function callCard(agent, line2Form) {
     !c.answered ? h("p", { class: "ring-hint" }, t("phone.answer_on_desk_phone")) : "",
     h("dl", {}, details.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     c.answered ? h("div", { class: "buttons" },
-      c.conference ? "" : c.on_hold
+      c.conference || line2 ? "" : c.on_hold
         ? h("button", { id: "call-resume", onclick: (e) => call("resume", {}, e.target) }, t("phone.resume"))
         : h("button", { id: "call-hold", onclick: (e) => call("hold", {}, e.target) }, t("phone.hold")),
       h("button", { id: "call-hangup", class: "danger", onclick: (e) => call("hangup", {}, e.target) }, t("phone.hangup")),

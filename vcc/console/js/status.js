@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { duration, h, show, timer } from "./dom.js";
 import { t } from "./i18n.js";
-import { loadContacts, state, statusStartedAt } from "./store.js";
+import { loadContacts, state, statusStartedAt, statusName } from "./store.js";
 import { act, section } from "./ui.js";
 
 export function statusView(container) {
@@ -64,7 +64,7 @@ function agentTable() {
     h("tbody", {}, rows.map((a) => h("tr", { "data-agent": a.id },
       h("td", {}, star("agent", a.id)),
       h("th", { scope: "row" }, a.id),
-      h("td", { class: `agent-status status-${a.status}` }, t(`status.${a.status}`)),
+      h("td", { class: `agent-status status-${a.status}` }, statusName(a.status)),
       h("td", {}, a.reason || ""),
       h("td", { class: "num" }, a.seconds_in_status === null ? "–" : timer(statusStartedAt(a)))))));
 }
@@ -83,7 +83,7 @@ function recentList() {
 
 function describe(f) {
   if (f.kind === "agent" && state.agents.has(f.target)) {
-    return h("span", { class: "muted" }, `(${t(`status.${state.agents.get(f.target).status}`)})`);
+    return h("span", { class: "muted" }, `(${statusName(state.agents.get(f.target).status)})`);
   }
   if (f.kind === "queue" && state.queues.has(f.target)) {
     return h("span", { class: "muted" }, `(${t("status.waiting")}: ${state.queues.get(f.target).waiting})`);

@@ -1,6 +1,7 @@
 // What the console knows, kept current by the WebSocket; views re-render on "change".
 
 import { api } from "./api.js";
+import { t } from "./i18n.js";
 
 export const state = {
   me: null, // {username, role, agent_id}
@@ -39,6 +40,11 @@ export function statusStartedAt(agent) {
 
 export function myAgent() {
   return state.me && state.me.agent_id ? state.agents.get(state.me.agent_id) : undefined;
+}
+
+/** A status as a state ("Afgemeld"), where the button says what to do ("Afmelden"). */
+export function statusName(status) {
+  return status === "logged_out" ? t("status.is_logged_out") : t(`status.${status}`);
 }
 
 export const isSupervisor = () => state.me && state.me.role !== "agent";

@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { h, show, timer } from "./dom.js";
 import { t } from "./i18n.js";
-import { putAgent, state, statusStartedAt } from "./store.js";
+import { putAgent, state, statusStartedAt, statusName } from "./store.js";
 import { act, section } from "./ui.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -47,21 +47,24 @@ function queueTile(q) {
       h("div", {}, h("span", { class: "big" }, level.percent === null ? "–" : `${Math.round(level.percent)}%`),
         h("span", {}, t("wall.service_level", { seconds: level.target_seconds })))),
     waitingChart(q.id),
-    h("div", { class: "bar", role: "img", "aria-label": STATUSES.map((s) => `${t(`status.${s}`)}: ${q.agents[s] || 0}`).join(", ") },
+    h("div", { class: "bar", role: "img", "aria-label": STATUSES.map((s) => `${statusName(s)}: ${q.agents[s] || 0}`).join(", ") },
       STATUSES.filter((s) => q.agents[s]).map((s) => segment(s, q.agents[s]))),
     total ? "" : h("p", { class: "empty" }, t("wall.no_agents")));
 }
 
 function segment(status, count) {
-  const seg = h("span", { class: `seg status-${status}`, title: `${t(`status.${status}`)}: ${count}` }, String(count));
+  const seg = h("span", { class: `seg status-${status}`, title: `${statusName(status)}: ${count}` }, String(count));
   seg.style.flexGrow = String(count); // a property, not an attribute: the CSP allows no inline styles
   return seg;
 }
 
 function waitingChart(queueId) {
-  const points = history.get(queueId) || [];
-  const width = 300, height = 60;
   const now = Date.now();
+  const queue = state.queues.get(queueId);
+  // The samples, drawn on to now at the current count (a line even from one sample).
+  const points = [...(history.get(queueId) || []), ...(queue ? [[now, queue.waiting]] : [])];
+  if (points.length === 1) points.unshift([now - WINDOW_MS, points[0][1]]);
+  const width = 300, height = 60;
   const top = Math.max(3, ...points.map(([, w]) => w));
   const xy = points.map(([at, w]) => `${(width * (1 - (now - at) / WINDOW_MS)).toFixed(1)},${(height - (height * w) / top).toFixed(1)}`);
   const svg = document.createElementNS(SVG, "svg");
@@ -81,7 +84,7 @@ function agentTable() {
     h("thead", {}, h("tr", {}, [t("status.agent"), t("status.status"), t("status.time"), t("wall.set_status")].map((c) => h("th", { scope: "col" }, c)))),
     h("tbody", {}, rows.map((a) => h("tr", { "data-agent": a.id },
       h("th", { scope: "row" }, a.id),
-      h("td", { class: `agent-status status-${a.status}` }, t(`status.${a.status}`), a.reason ? ` (${a.reason})` : ""),
+      h("td", { class: `agent-status status-${a.status}` }, statusName(a.status), a.reason ? ` (${a.reason})` : ""),
       h("td", { class: "num" }, a.seconds_in_status === null ? "–" : timer(statusStartedAt(a))),
       h("td", {}, h("select", {
         "aria-label": t("wall.set_status_for", { agent: a.id }),
