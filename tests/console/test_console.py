@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.console.conftest import Stack, stack_for
 from tests.harness.api import PASSWORD
@@ -299,3 +299,60 @@ def _text(block: str, key: str) -> str:
     match = re.search(rf'^\s+"{re.escape(key)}": "(.*)",$', block, re.MULTILINE)
     assert match, key
     return match.group(1)
+
+
+async def assert_every_control_is_labelled(page: Page) -> None:
+    """Each input, select, textarea and button has a name a screen reader can say."""
+    unnamed = await page.evaluate(
+        """() => [...document.querySelectorAll("input, select, textarea, button")]
+            .filter((el) => el.offsetParent !== null)
+            .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+                            && !(el.textContent || "").trim())
+            .map((el) => el.outerHTML.slice(0, 120))"""
+    )
+    assert not unnamed, unnamed
+
+
+async def test_keyboard_only_the_agent_goes_available_and_every_screen_is_labelled(
+    stack: Stack, browser: Browser
+) -> None:
+    async with console(browser, stack.url, "en") as page:
+        await page.keyboard.type("anna")  # the username field has the focus
+        await page.keyboard.press("Tab")
+        await page.keyboard.type(PASSWORD)
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#current-status")).to_be_visible()
+        for _ in range(12):  # Tab along the control panel to "Available"
+            await page.keyboard.press("Tab")
+            if await page.evaluate("document.activeElement.dataset.status") == "available":
+                break
+        await page.keyboard.press("Enter")
+        await eventually(lambda: stack.engine.state.agents["1001"].status is Status.AVAILABLE)
+        for screen in ("#tab-phone", "#tab-status", "#tab-notifications", "#menu-profile",
+                       "#menu-recordings", "#menu-help"):  # fmt: skip
+            await page.locator(screen).click()
+            await assert_every_control_is_labelled(page)
+
+
+def test_text_colours_keep_a_contrast_of_at_least_4_5_to_1() -> None:
+    css = (CONSOLE / "style.css").read_text()
+    colour = dict(re.findall(r"--([a-z_]+):\s*(#[0-9a-f]{6})", css))
+    pairs = [("ink", "paper"), ("ink", "ground"), ("muted", "paper"), ("muted", "ground"),
+             ("accent", "paper"), ("danger", "paper")]  # fmt: skip
+    pairs += [(status.value, "white") for status in Status]  # white text on each status
+    colour["white"] = "#ffffff"
+    for text, background in pairs:
+        ratio = contrast(colour[text], colour[background])
+        assert ratio >= 4.5, (text, background, round(ratio, 2))
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

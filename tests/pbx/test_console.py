@@ -144,12 +144,18 @@ async def test_a_queue_call_consulted_and_transferred_from_the_console(
     assert seconds_heard(second.heard, 440.0) >= TALK - 0.4  # the caller
 
 
-async def test_a_queue_call_joined_into_a_conference_from_the_console(
+async def test_a_queue_call_held_then_joined_into_a_conference_from_the_console(
     pbx: PbxHarness, browser: Browser, tmp_path: Path
 ) -> None:
     caller, first, second = pbx.phones["2001"], pbx.phones["1001"], pbx.phones["1002"]
     async with agent_console(pbx, browser, tmp_path) as (engine, page, watcher):
         await queue_call_answered(pbx, page, watcher, "nl")
+        await page.locator("#call-hold").click()
+        await expect(page.locator("#call")).to_have_attribute("data-state", "on_hold")
+        await asyncio.sleep(TALK)  # the caller hears music
+        await page.locator("#call-resume").click()
+        await expect(page.locator("#call")).to_have_attribute("data-state", "connected")
+        await asyncio.sleep(TALK)
         await consult_bob(pbx, page, "nl")
         await asyncio.sleep(TALK)
 
@@ -167,6 +173,41 @@ async def test_a_queue_call_joined_into_a_conference_from_the_console(
         await nothing_left(pbx)
 
     assert_heard_all(first.heard, [440.0, 1200.0], start=-LINE_2_TALK + 0.4, end=-0.3)
-    assert seconds_heard(caller.heard, 1000.0) >= TALK - 0.4
+    assert seconds_heard(caller.heard, 1000.0) >= 2 * TALK - 0.8  # Anna, around the hold
+    assert seconds_heard(caller.heard, MOH_HZ) >= 2 * TALK - 0.8  # on hold, then line 2
     assert seconds_heard(caller.heard, 1200.0) >= TALK - 0.4  # Bob, at the end
     assert seconds_heard(second.heard, 440.0) >= TALK - 0.4  # the caller, at the end
+
+
+async def test_click_to_dial_rings_the_agent_first_then_hang_up_from_the_console(
+    pbx: PbxHarness, browser: Browser, tmp_path: Path
+) -> None:
+    customer, first = pbx.phones["2002"], pbx.phones["1001"]
+    async with agent_console(pbx, browser, tmp_path, "en") as (engine, page, _):
+        await page.locator("#dial-kind").select_option("number")
+        await page.locator("#dial-target").fill("2002")
+        await page.locator("#dial-dial").click()
+        await first.wait_for("CALL_INCOMING")  # the agent's phone first
+        assert customer.count("CALL_INCOMING") == 0
+        await expect(page.locator("#tab-phone")).to_have_attribute("data-ringing", "false")
+        await first.answer()
+        await customer.wait_for("CALL_RTPESTAB")  # then the customer's
+        await expect(page.locator("#call")).to_have_attribute("data-state", "connected")
+        await expect(page.locator("#call")).to_contain_text("Talking to2002")
+        await asyncio.sleep(TALK)  # they talk
+
+        # Hold is for queue calls (the customer of an agent-first call is the agent's
+        # own Dial): not offered here.
+        await expect(page.locator("#call-hold")).to_have_count(0)
+        await page.locator("#call-hangup").click()
+        await customer.wait_for("CALL_CLOSED")
+        await first.wait_for("CALL_CLOSED")
+        await nothing_left(pbx)
+        # No wrap-up after outbound calls here: back to Available, in the console too.
+        await expect(page.locator("#current-status")).to_contain_text("Available")
+        assert engine.state.agents["1001"].status is Status.AVAILABLE
+        await page.locator("#tab-status").click()
+        await expect(page.locator("#recents")).to_contain_text("Number: 2002")
+
+    assert seconds_heard(customer.heard, 1000.0) >= TALK - 0.4  # Anna
+    assert seconds_heard(first.heard, 600.0) >= TALK - 0.4  # the customer

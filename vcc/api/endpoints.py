@@ -59,7 +59,7 @@ def call_view(engine: Engine, offer: routing.Offer) -> dict[str, Any]:
     return {
         "interaction_id": offer.call_id or None,
         "queue": offer.queue or None,
-        "caller": engine.caller_ids.get(offer.call_id) or None,
+        "caller": offer.peer if offer.direct else engine.caller_ids.get(offer.call_id) or None,
         "direct": offer.direct,  # the agent's own call (click-to-dial, agent to agent)
         "answered": offer.answered,
         "on_hold": offer.on_hold,

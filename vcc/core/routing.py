@@ -137,6 +137,7 @@ class Offer:
     # An agent-first call the agent asked for (click-to-dial): no queue, the agent's
     # phone rings first, then the customer's; how that went, and the call's own timers.
     direct: bool = False
+    peer: str | None = None  # on a direct call: the number dialled, or the other agent
     customer_answered_at: float | None = None
     not_reached: str | None = None  # busy, no_answer, unreachable
     ring_timeout: float | None = None
@@ -1289,11 +1290,12 @@ def _dial(state: RouterState, event: DialRequested, out: list[Command]) -> Route
         state = _keep_for(
             state, callee,
             Offer(_callee_offer(event.call_id), callee.id, event.call_id, "", event.at,
-                  direct=True, ring_timeout=event.ring_timeout + event.customer_timeout),
+                  direct=True, peer=agent.id,
+                  ring_timeout=event.ring_timeout + event.customer_timeout),
         )  # fmt: skip
     offer = Offer(
         event.call_id, agent.id, event.call_id, "", event.at, direct=True,
-        ring_timeout=event.ring_timeout, wrap_up=event.wrap_up,
+        peer=event.to_agent or event.number, ring_timeout=event.ring_timeout, wrap_up=event.wrap_up,
     )  # fmt: skip
     state = _keep_for(state, agent, offer)
     out.append(InteractionStarted(event.call_id, None, 0, event.at, number=event.number))

@@ -41,7 +41,7 @@ function callCard(agent, line2Form) {
   const state_ = !c.answered ? "ringing" : c.conference ? "conference" : c.on_hold ? "on_hold" : "connected";
   const details = [
     c.queue && [t("phone.queue"), c.queue],
-    c.caller && [t("phone.caller"), c.caller],
+    c.caller && [t(c.direct ? "phone.other_party" : "phone.caller"), c.caller],
     c.consulted_by && [t("phone.consulted_by"), c.consulted_by],
     c.interaction_id && [t("phone.interaction"), c.interaction_id],
   ].filter(Boolean);
@@ -51,14 +51,15 @@ function callCard(agent, line2Form) {
     !c.answered ? h("p", { class: "ring-hint" }, t("phone.answer_on_desk_phone")) : "",
     h("dl", {}, details.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     c.answered ? h("div", { class: "buttons" },
-      c.conference || line2 ? "" : c.on_hold
+      c.conference || line2 || c.direct ? "" : c.on_hold
         ? h("button", { id: "call-resume", onclick: (e) => call("resume", {}, e.target) }, t("phone.resume"))
         : h("button", { id: "call-hold", onclick: (e) => call("hold", {}, e.target) }, t("phone.hold")),
       h("button", { id: "call-hangup", class: "danger", onclick: (e) => call("hangup", {}, e.target) }, t("phone.hangup")),
       h("button", { id: "call-record", onclick: (e) => call("recording", {}, e.target) }, t("phone.record")),
       h("button", { id: "call-record-pause", onclick: (e) => call("recording/pause", {}, e.target) }, t("phone.record_pause")),
       h("button", { id: "call-record-resume", onclick: (e) => call("recording/resume", {}, e.target) }, t("phone.record_resume"))) : "",
-    c.answered && !c.conference && !c.consulted_by ? h("section", { class: "line2", "aria-labelledby": "line2-title" },
+    // Line 2 and transfers are for queue calls (as in vcc's call control), not one's own.
+    c.answered && !c.conference && !c.consulted_by && !c.direct ? h("section", { class: "line2", "aria-labelledby": "line2-title" },
       h("h3", { id: "line2-title" }, t("phone.line2"), line2 ? `: ${t(line2.answered ? "call.connected" : "call.ringing")}` : ""),
       line2 ? h("div", { class: "buttons" },
         h("button", { id: "transfer-lines", class: "primary", disabled: !line2.answered, onclick: (e) => call("complete-transfer", {}, e.target) }, t("phone.transfer_lines")),
