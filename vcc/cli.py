@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import select, text
@@ -54,6 +55,9 @@ from vcc.store.journal import StoreJournal, last_statuses
 from vcc.store.models import Agent as StoredAgent
 from vcc.store.tenant_sync import ApplyReport, PbxProvisioning, apply_tenant, spec_from_db
 from vcc.tenant import Tenant, load_tenant
+from vcc.wfm.context import WfmContext, WfmPolicy
+from vcc.wfm.mail import SmtpMailer
+from vcc.wfm.service import WfmService
 
 DESCRIPTION = """\
 vcc: an open contact center on the PBX you already run.
@@ -188,6 +192,14 @@ def _parser() -> argparse.ArgumentParser:
         "stop working until they activate again.",
     )
     reset.add_argument("username")
+    wfm = commands.add_parser(
+        "wfm",
+        help="workforce management: run the nightly roster sync now",
+        description="`vcc serve` syncs WFM's roster (agents, their queues and skills) "
+        "every night; new agents' schedules can be published after it. 'sync' runs it now.",
+    )
+    wfm_commands = wfm.add_subparsers(dest="wfm_command", metavar="ACTION", required=True)
+    wfm_commands.add_parser("sync", help="sync the roster now", description="Sync the roster.")
     commands.add_parser(
         "demo",
         help="start Asterisk with the demo tenant and run the controller",
@@ -212,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _tenant(args.tenant_command, args.file or settings.tenant_file, settings)
         if args.command == "user":
             return _user(args, settings)
+        if args.command == "wfm":
+            return _wfm_sync(settings)
         if args.command == "serve":
             asyncio.run(_serve(settings, _serve_ami(settings)))
         elif args.command == "demo":
@@ -240,6 +254,26 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
     code = asyncio.run(issue())
     print(f"activation code for {args.username.strip().lower()}: {code}")
     _progress("valid for 72 hours; the user picks a password with it at first login")
+    return 0
+
+
+def _wfm_sync(settings: Settings) -> int:
+    async def sync() -> list[str]:
+        url = settings.effective_database_url
+        await upgrade(url)
+        database = create_db_engine(url)
+        try:
+            sessions = session_factory(database)
+            service = wfm_service(settings, sessions, NotificationService(sessions))
+            report = await service.schedules.sync()
+            _progress(f"WFM roster: {len(report.added)} added, {report.updated} updated, "
+                      f"{report.removed} removed")  # fmt: skip
+            return report.added
+        finally:
+            await database.dispose()
+
+    for agent_id in asyncio.run(sync()):
+        print(f"added: {agent_id}")
     return 0
 
 
@@ -411,10 +445,16 @@ async def _serve(settings: Settings, ami: AmiSettings) -> None:
             journal=StoreJournal(sessions),
             recordings=_recordings(settings, tenant),
         )
-        api = build_app(_api_context(settings, tenant, engine, sessions, database))
+        context = _api_context(settings, tenant, engine, sessions, database)
+        api = build_app(context)
         async with engine.serving() as loop, _serving_api(api, settings):
+            assert context.wfm is not None
+            nightly = asyncio.create_task(context.wfm.nightly(), name="wfm-nightly-sync")
             _progress(f"controller connected to AMI {ami.host}:{ami.port}; Ctrl-C stops it")
-            await _until_stopped(loop)
+            try:
+                await _until_stopped(loop)
+            finally:
+                nightly.cancel()
     finally:
         await database.dispose()
 
@@ -423,6 +463,23 @@ def _runtime_or_root(settings: Settings) -> Runtime:
     """The installed Asterisk root, or the host's own (paths only are used here)."""
     return installer.find_runtime(settings) or Runtime(
         Path("/"), "", PurePosixPath("/usr/lib/asterisk/modules"), baresip=False
+    )
+
+
+def wfm_service(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    notifications: NotificationService,
+) -> WfmService:
+    mailer = None
+    if settings.smtp_host:
+        mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from)
+    policy = WfmPolicy(
+        allow_negative_balance=settings.allow_negative_balance,
+        supervisor_email=settings.supervisor_email,
+    )
+    return WfmService.create(
+        WfmContext(sessions, notifications, mailer, ZoneInfo(settings.timezone), policy)
     )
 
 
@@ -443,6 +500,7 @@ def _api_context(
             await connection.execute(text("SELECT 1"))
         return True
 
+    notifications = NotificationService(sessions, hub.publish)
     return ApiContext(
         engine=engine,
         calls=CallControl(engine, tenant.outbound),
@@ -453,12 +511,13 @@ def _api_context(
             extensions={a.id for a in tenant.agents},
             save=stored_in(sessions),
         ),
-        notifications=NotificationService(sessions, hub.publish),
+        notifications=notifications,
         hub=hub,
         database_ok=database_ok,
         prompts=PromptService(
             engine, sessions, local_prompts.prompts_dir, local_prompts.prompts_pbx_dir
         ),
+        wfm=wfm_service(settings, sessions, notifications),
     )
 
 

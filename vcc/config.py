@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vcc import validate
 from vcc.errors import ConfigError, InvalidInput
@@ -76,9 +77,26 @@ class Settings:
     api_port: int = 8080
     # Roles that must log in with an authenticator code (admin policy).
     mfa_required: tuple[str, ...] = ()
+    # Workforce management: the contact center's time zone (schedules are wall-clock
+    # times there), the SMTP server notification copies go through (none: no email).
+    timezone: str = "Europe/Amsterdam"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    mail_from: str = "vcc@localhost"
+    supervisor_email: str | None = None  # absence requests go here too
+    allow_negative_balance: bool = False
 
     def __post_init__(self) -> None:
         validate.port(self.api_port, what="API port")
+        if not 1 <= self.smtp_port <= 65535:  # 25 and 587 are normal here: no 1024 floor
+            raise ConfigError(f"SMTP port {self.smtp_port} is out of range", hint="1 to 65535")
+        try:
+            ZoneInfo(self.timezone)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise ConfigError(
+                f"timezone {self.timezone[:60]!r} is unknown",
+                hint="an IANA name, e.g. Europe/Amsterdam",
+            ) from None
         for role in self.mfa_required:
             if role not in ("agent", "supervisor", "admin"):
                 raise ConfigError(
@@ -105,6 +123,11 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "VCC_API_HOST": ("api_host", str),
     "VCC_API_PORT": ("api_port", int),
     "VCC_MFA_REQUIRED": ("mfa_required", tuple),
+    "VCC_TIMEZONE": ("timezone", str),
+    "VCC_SMTP_HOST": ("smtp_host", str),
+    "VCC_SMTP_PORT": ("smtp_port", int),
+    "VCC_MAIL_FROM": ("mail_from", str),
+    "VCC_SUPERVISOR_EMAIL": ("supervisor_email", str),
 }
 _ENV_AMI: dict[str, tuple[str, type]] = {
     "VCC_AMI_HOST": ("host", str),

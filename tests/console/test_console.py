@@ -317,7 +317,8 @@ async def test_keyboard_only_the_agent_goes_available_and_every_screen_is_labell
     stack: Stack, browser: Browser
 ) -> None:
     async with console(browser, stack.url, "en") as page:
-        await page.keyboard.type("anna")  # the username field has the focus
+        await expect(page.get_by_label("Username")).to_be_focused()  # on its own
+        await page.keyboard.type("anna")
         await page.keyboard.press("Tab")
         await page.keyboard.type(PASSWORD)
         await page.keyboard.press("Enter")

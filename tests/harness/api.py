@@ -7,8 +7,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import DummyCookieJar
 from aiohttp.test_utils import TestClient, TestServer
@@ -26,6 +28,9 @@ from vcc.profile import ProfileService, stored_in
 from vcc.prompts import PromptService
 from vcc.store import create_engine, repository, session_factory, upgrade
 from vcc.store.models import QueueMember
+from vcc.wfm.context import WfmContext
+from vcc.wfm.mail import Mailer
+from vcc.wfm.service import WfmService
 
 PASSWORD = "a long enough passphrase"
 USERS = {  # username → role, agent
@@ -69,6 +74,7 @@ class ApiClient:
     client: TestClient[Any, Any]
     tokens: dict[str, str]
     hub: EventHub
+    wfm: WfmService
 
     def auth(self, user: str | None) -> dict[str, str]:
         return {} if user is None else {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -90,6 +96,8 @@ async def serving_api(
     prompts: tuple[Path, PurePosixPath] | None = None,
     codes: Callable[[], str] | None = None,
     idle: float = SESSION_IDLE,
+    mailer: Mailer | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> AsyncIterator[ApiClient]:
     """The API over ``engine`` (whose loop the caller runs), its agents and ``queues``
     in a new database in ``directory``, the users of USERS logged in."""
@@ -114,6 +122,12 @@ async def serving_api(
             code = await auth.create_user(None, name, role, agent_id)
             await auth.activate(name, code, PASSWORD)
     hub = EventHub()
+    notifications = NotificationService(sessions, hub.publish)
+    wfm = WfmService.create(
+        WfmContext(sessions, notifications, mailer, ZoneInfo("UTC"),
+                   clock=clock or (lambda: datetime.now(UTC)))
+    )  # fmt: skip
+    await wfm.schedules.sync()  # the agents are in WFM's roster, as after a nightly sync
 
     async def database_ok() -> bool:
         return True
@@ -129,10 +143,11 @@ async def serving_api(
             save=stored_in(sessions),
             codes=codes,
         ),
-        notifications=NotificationService(sessions, hub.publish),
+        notifications=notifications,
         hub=hub,
         database_ok=database_ok,
         prompts=PromptService(engine, sessions, *(prompts or _own_prompts(directory))),
+        wfm=wfm,
     )
     # No cookie jar: each request says who it is (the login cookie is tested on its own).
     client: TestClient[Any, Any] = TestClient(
@@ -147,7 +162,7 @@ async def serving_api(
             )
             if response.status == 200:
                 tokens[name] = (await response.json())["token"]
-        yield ApiClient(client, tokens, hub)
+        yield ApiClient(client, tokens, hub, wfm)
     finally:
         await client.close()
         await database.dispose()

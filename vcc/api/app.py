@@ -24,6 +24,7 @@ from vcc.errors import AccessDenied, InvalidInput, Unauthenticated, VccError
 from vcc.notifications import NotificationService
 from vcc.profile import ProfileService
 from vcc.prompts import PromptService
+from vcc.wfm.service import WfmService
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class ApiContext:
     hub: EventHub
     database_ok: Callable[[], Awaitable[bool]]
     prompts: PromptService
+    wfm: WfmService | None = None
 
 
 CONTEXT = web.AppKey("context", ApiContext)

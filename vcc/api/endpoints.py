@@ -13,6 +13,7 @@ from vcc.api.app import acting_for, body, context, principal
 from vcc.api.recordings import RECORDING_ROUTES
 from vcc.api.routes import PUBLIC, Access, Route
 from vcc.api.schema import Field
+from vcc.api.wfm import WFM_ROUTES
 from vcc.core import routing
 from vcc.core.access import Permission
 from vcc.core.agents import Status, StatusRequest
@@ -332,6 +333,7 @@ _TARGETS = {
 ROUTES: list[Route] = [
     *ACCOUNT_ROUTES,
     *RECORDING_ROUTES,
+    *WFM_ROUTES,
     Route("GET", "/agents", list_agents, VIEW, "Every agent's status, live", tag="agents"),
     Route("GET", "/agents/{agent_id}", get_agent, VIEW, "One agent", tag="agents"),
     Route("GET", "/agents/{agent_id}/status", get_status, STATUS, "An agent's status and timer",

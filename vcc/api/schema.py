@@ -18,6 +18,7 @@ class Field:
     max_length: int = 200  # characters (str) or items (list)
     choices: tuple[str, ...] = ()
     lines: bool = False  # a str may hold line breaks
+    items: type = int  # a list's items: int (ids), str, or dict (of short strings)
     description: str = ""
 
     def check(self, name: str, value: Any) -> Any:
@@ -27,9 +28,16 @@ class Field:
             raise InvalidInput(f"'{name}' must be true or false")
         if self.kind is list:
             if not isinstance(value, list) or len(value) > self.max_length:
-                raise InvalidInput(f"'{name}' must be a list of at most {self.max_length} ids")
-            if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-                raise InvalidInput(f"'{name}' must hold whole numbers only")
+                raise InvalidInput(f"'{name}' must be a list of at most {self.max_length} items")
+            if not all(isinstance(v, self.items) and not isinstance(v, bool) for v in value):
+                raise InvalidInput(f"'{name}' must hold {_ITEMS[self.items]} only")
+            if self.items is str and any(len(v) > 40 for v in value):
+                raise InvalidInput(f"'{name}' holds strings of at most 40 characters")
+            if self.items is dict and any(
+                len(v) > 8 or any(not isinstance(x, str) or len(x) > 500 for x in v.values())
+                for v in value
+            ):
+                raise InvalidInput(f"'{name}' holds objects of a few short strings")
         if self.kind is str:
             if not isinstance(value, str):
                 raise InvalidInput(f"'{name}' must be a string")
@@ -52,7 +60,7 @@ class Field:
         if self.kind is str:
             schema["maxLength"] = self.max_length
         if self.kind is list:
-            schema["items"] = {"type": "integer"}
+            schema["items"] = {"type": {int: "integer", str: "string", dict: "object"}[self.items]}
             schema["maxItems"] = self.max_length
         if self.choices:
             schema["enum"] = list(self.choices)
@@ -60,6 +68,8 @@ class Field:
             schema["description"] = self.description
         return schema
 
+
+_ITEMS = {int: "whole numbers", str: "strings", dict: "objects"}
 
 Body = Mapping[str, Field]
 

@@ -180,6 +180,15 @@ class AuthService:
             await session.commit()
         del self._pending_totp[principal.user_id]
 
+    async def set_email(self, principal: Principal, address: str | None) -> None:
+        """Where copies of the user's notifications go (None: nowhere)."""
+        async with self.sessions() as session:
+            user = await session.get(User, principal.user_id)
+            if user is None:
+                raise NotFound("the user no longer exists")
+            user.email = address
+            await session.commit()
+
     # -- sessions -------------------------------------------------------------------
     async def login(self, name: str, password: str, totp_code: str | None = None) -> LoggedIn:
         now = self.clock()

@@ -37,6 +37,8 @@ class Permission(enum.StrEnum):
     OWN_RECORDINGS = "own_recordings"  # "Mijn opname": one's own custom recordings
     ANY_RECORDINGS = "any_recordings"  # everyone's, and tenant-wide ones
     MANAGE_SYSTEM = "manage_system"  # admin only: security policy, supervisors' accounts
+    OWN_SCHEDULE = "own_schedule"  # WFM: one's schedule, requests, time off, swaps
+    ANY_SCHEDULE = "any_schedule"  # WFM: publish schedules, decide requests, balances
 
 
 _AGENT = frozenset(
@@ -47,6 +49,7 @@ _AGENT = frozenset(
         Permission.VIEW_QUEUES,
         Permission.READ_NOTIFICATIONS,
         Permission.OWN_RECORDINGS,
+        Permission.OWN_SCHEDULE,
     }
 )
 _SUPERVISOR = _AGENT | {
@@ -56,6 +59,7 @@ _SUPERVISOR = _AGENT | {
     Permission.MANAGE_USERS,
     Permission.VIEW_METRICS,
     Permission.ANY_RECORDINGS,
+    Permission.ANY_SCHEDULE,
 }
 GRANTS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
     {Role.AGENT: _AGENT, Role.SUPERVISOR: frozenset(_SUPERVISOR), Role.ADMIN: frozenset(Permission)}

@@ -12,12 +12,14 @@ Alembic migrations in ``vcc/store/migrations``, never by ``create_all``.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
+    DateTime,
     Enum,
     Float,
     ForeignKey,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     event,
 )
@@ -35,6 +38,9 @@ from vcc.core.agents import Status
 from vcc.core.notifications import AudienceKind
 from vcc.core.profile import PhoneKind
 from vcc.core.queues import RecordingPolicy, Strategy
+from vcc.core.wfm.requests import RequestKind, RequestStatus
+from vcc.core.wfm.schedule import ActivityKind
+from vcc.core.wfm.swaps import SwapStatus
 from vcc.store.types import UtcDateTime
 
 # Constraint names are part of the schema that migrations refer to (SQLite can only
@@ -519,6 +525,7 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    email: Mapped[str | None] = mapped_column(String(254))  # copies of WFM notifications
 
 
 class UserSession(Base):
@@ -573,3 +580,124 @@ class CustomRecording(Base):
     seconds: Mapped[float] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(16))  # phone, upload
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- workforce management (vcc.wfm) -----------------------------------------------------
+# Schedule times are wall-clock times in the contact center's zone (``LocalTime``):
+# a shift from 09:00 to 17:00 stays that across a change to summer time.
+LocalTime = DateTime(timezone=False)
+
+
+class WfmActivity(Base):
+    """An activity code a schedule is made of (work, break, training, vacation…)."""
+
+    __tablename__ = "wfm_activity"
+
+    code: Mapped[str] = mapped_column(String(SLUG_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[ActivityKind] = mapped_column(_enum(ActivityKind, "activity_kind"))
+
+
+class WfmRoster(Base):
+    """The agents WFM knows, with their queues and skills as of the last nightly sync:
+    a new agent's schedule and skills appear after it (as in the NICE app)."""
+
+    __tablename__ = "wfm_roster"
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
+    queues: Mapped[str] = mapped_column(String(1000))  # comma-separated queue ids
+    skills: Mapped[str] = mapped_column(String(1000))  # skill:level, comma-separated
+    synced_at: Mapped[datetime]
+
+
+class WfmDay(Base):
+    """An agent's day in the schedule: published or not, with the schedule's note."""
+
+    __tablename__ = "wfm_day"
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    published: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class WfmBlock(Base):
+    """One activity of an agent's day."""
+
+    __tablename__ = "wfm_block"
+    __table_args__ = (Index("ix_wfm_block_agent_day", "agent_id", "day"),)
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    code: Mapped[str] = mapped_column(ForeignKey("wfm_activity.code"))
+    start: Mapped[datetime] = mapped_column(LocalTime)
+    end: Mapped[datetime] = mapped_column(LocalTime)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class WfmRequest(Base):
+    """A schedule change or time off an agent asked for, and what became of it.
+    ``replaced``: the activities an approval took away (JSON), so cancelling approved
+    time off restores the schedule as it was."""
+
+    __tablename__ = "wfm_request"
+    __table_args__ = (Index("ix_wfm_request_agent_start", "agent_id", "start"),)
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind, "wfm_request_kind"))
+    code: Mapped[str] = mapped_column(ForeignKey("wfm_activity.code"))
+    start: Mapped[datetime] = mapped_column(LocalTime)
+    end: Mapped[datetime] = mapped_column(LocalTime)
+    hours: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "wfm_request_status"))
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    replaced: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class WfmBalance(Base):
+    """Hours of a time-off activity an agent earned (used and planned are counted
+    from the approved requests)."""
+
+    __tablename__ = "wfm_balance"
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(ForeignKey("wfm_activity.code"), primary_key=True)
+    earned: Mapped[float] = mapped_column(Float)
+
+
+class WfmSwap(Base):
+    """A shift offered for a swap: open until accepted, withdrawn or ``expires_at``."""
+
+    __tablename__ = "wfm_swap"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[SwapStatus] = mapped_column(_enum(SwapStatus, "wfm_swap_status"))
+    expires_at: Mapped[datetime] = mapped_column(LocalTime)
+    accepted_by: Mapped[str | None] = mapped_column(ForeignKey("agent.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class WfmSwapDecline(Base):
+    """An agent said "Geen belangstelling" to an offer: it is no longer shown to them."""
+
+    __tablename__ = "wfm_swap_decline"
+
+    swap_id: Mapped[int] = mapped_column(
+        ForeignKey("wfm_swap.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
+    )
