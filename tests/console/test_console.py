@@ -291,7 +291,8 @@ def test_every_string_is_translated_and_every_key_used_exists() -> None:
         assert f"error.{problem.value}" in nl
     identical = [k for k in nl if _text(nl_block, k) == _text(en_block, k)]
     same_in_both = {"help.title", "menu.help", "ok", "status.status", "live.on", "tab.status",
-                    "tab.wallboard", "role.supervisor", "menu.label", "status.recents"}  # fmt: skip
+                    "tab.wallboard", "role.supervisor", "menu.label", "status.recents",
+                    "wfm.status_label", "wfm.swap.open", "wfm.filter"}  # fmt: skip
     assert set(identical) <= same_in_both, identical
 
 

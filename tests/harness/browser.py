@@ -42,6 +42,13 @@ async def console(browser: Browser, base_url: str, lang: str = "nl") -> AsyncIte
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     await page.goto("/")
     try:
+        # The console is up once it shows a form or its shell; if a script failed to
+        # load, say so now rather than let a later locator time out.
+        await page.wait_for_selector("#app form, #app header", timeout=10_000)
+    except Exception:
+        await context.close()
+        raise AssertionError(f"the console did not start: {errors}") from None
+    try:
         yield page
     finally:
         await context.close()

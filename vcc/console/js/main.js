@@ -12,6 +12,8 @@ import { recordingsView } from "./recordings.js";
 import { statusView } from "./status.js";
 import { chooseReason, errorText, say } from "./ui.js";
 import { wallboardView } from "./wallboard.js";
+import { scheduleView, swapsView, timeOffView } from "./wfm.js";
+import { planningAdminView } from "./wfm_admin.js";
 import {
   changed, isSupervisor, loadAll, loadUnread, myAgent, onChange, putAgent, putQueue, state,
   statusName, statusStartedAt,
@@ -92,6 +94,7 @@ function render() {
   const views = {
     phone: phoneView, status: statusView, notifications: notificationsView, wallboard: wallboardView,
     profile: profileView, recordings: recordingsView, help: helpView,
+    planning: scheduleView, "time-off": timeOffView, swaps: swapsView, "planning-admin": planningAdminView,
   };
   current = (views[page] || phoneView)(content) || null;
 }
@@ -114,6 +117,10 @@ function renderShell() {
   const menu = [
     state.me.agent_id && ["profile", t("menu.profile")],
     state.me.agent_id && ["recordings", t("menu.recordings")],
+    state.me.agent_id && ["planning", t("menu.planning")],
+    state.me.agent_id && ["time-off", t("menu.time_off")],
+    state.me.agent_id && ["swaps", t("menu.swaps")],
+    isSupervisor() && ["planning-admin", t("menu.planning_admin")],
     ["help", t("menu.help")],
   ].filter(Boolean);
   show(document.getElementById("shell-top"),
