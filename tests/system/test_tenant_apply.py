@@ -152,3 +152,18 @@ def test_a_music_class_without_its_sound_files_is_refused_before_the_pbx_would(
     done = vcc("tenant", "check", str(tenant), env=apply_env)
     assert done.returncode == 0, done.stderr
     assert f"1 music on hold class(es): calm ({music})" in done.stdout
+
+
+def test_vcc_wfm_sync_brings_the_applied_agents_into_workforce_management(
+    apply_env: dict[str, str], tmp_path: Path
+) -> None:
+    assert vcc("tenant", "apply", env=apply_env).returncode == 0
+    synced = vcc("wfm", "sync", env=apply_env)
+    assert synced.returncode == 0, synced.stderr
+    assert synced.stdout.split() == ["added:", "1001", "added:", "1002"]
+    assert "WFM roster: 2 added, 0 updated, 0 removed" in synced.stderr
+    with closing(sqlite3.connect(tmp_path / "data" / "vcc.db")) as db:
+        roster = db.execute("SELECT agent_id, queues FROM wfm_roster ORDER BY 1").fetchall()
+    assert [agent for agent, _ in roster] == ["1001", "1002"]
+    again = vcc("wfm", "sync", env=apply_env)
+    assert "0 added, 0 updated, 0 removed" in again.stderr
