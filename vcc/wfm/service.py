@@ -28,7 +28,10 @@ class WfmService:
         return cls(ctx, schedules, Requests(ctx, schedules), Swaps(ctx))
 
     async def nightly(self) -> None:
-        """Sync the roster every night at the policy's hour (local time), for ever."""
+        """Sync the roster every night at the policy's hour (local time), for ever; at
+        once too if it is empty (a new installation: no one would wait for the night)."""
+        if not await self.schedules.roster():
+            await self.schedules.sync()
         while True:
             now = self.ctx.now()
             at = datetime.combine(now.date(), time(self.ctx.policy.nightly_sync_hour))
