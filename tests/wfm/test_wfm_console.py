@@ -41,6 +41,7 @@ async def test_the_agent_sees_the_schedule_and_asks_for_a_change(
         await expect(row).to_contain_text("Team meeting at 15:00")
         await expect(row.locator(".dot")).to_have_attribute("title", words["published"])
         await expect(page.locator("#wfm-unacknowledged")).to_have_text("1")
+        await expect(page.locator("#my-adherence")).to_contain_text("2026-12-01")
         await page.locator("#change-code").select_option("training")
         await page.locator("#change-day").fill(DAY)
         await page.locator("#change-start").fill("14:00")

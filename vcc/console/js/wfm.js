@@ -41,9 +41,10 @@ export function scheduleView(container) {
   const days = h("div", { id: "schedule-week" });
   const requests = h("div", { id: "change-requests" });
   const notes = h("div", { id: "wfm-notifications" });
+  const adherence = h("p", { id: "my-adherence" });
   const title = h("h2", { id: "week-title" });
   show(container,
-    h("section", { class: "card" }, title,
+    h("section", { class: "card" }, title, adherence,
       h("div", { class: "buttons" },
         h("button", { id: "week-prev", onclick: () => { week = addDays(week, -7); load(); } }, t("wfm.prev_week")),
         h("button", { id: "week-next", onclick: () => { week = addDays(week, 7); load(); } }, t("wfm.next_week"))),
@@ -66,6 +67,9 @@ export function scheduleView(container) {
         h("td", {}, d.note))))));
     await loadRequests();
     await loadNotes();
+    const today = await api("GET", `/wfm/agents/${me()}/adherence`);
+    show(adherence, t("wfm.my_adherence", { day: today.day }), " ",
+      h("strong", {}, today.percent === null ? "–" : `${Math.round(today.percent)}%`));
   }
   async function loadRequests() {
     const found = (await api("GET", "/wfm/requests?kind=change")).slice(0, 20);
