@@ -178,7 +178,7 @@ async function changeStatus(agent, status) {
     const view = await api("PUT", `/agents/${encodeURIComponent(agent.id)}/status`,
       reason ? { status, reason } : { status });
     putAgent(view);
-    if (status === "logged_out") {
+    if (view.status === "logged_out") { // not while a call goes on: then it is requested
       await logout();
       return;
     }
