@@ -178,16 +178,12 @@ def build_app(ctx: ApiContext, routes: list[Route] | None = None) -> web.Applica
 
 
 def _changes(ctx: ApiContext) -> Callable[[Any], None]:
-    from vcc.api.endpoints import agent_view, change_messages
+    from vcc.api.endpoints import LiveViews
 
-    # agent → the view last published (as it is now: only changes are news)
-    sent = {
-        agent.id: {**agent_view(ctx.engine, agent), "seconds_in_status": None}
-        for agent in ctx.engine.state.agents.values()
-    }
+    views = LiveViews(ctx.engine)
 
     def observe(item: Any) -> None:
-        for message in change_messages(ctx.engine, item, sent):
+        for message in views.messages(item):
             ctx.hub.publish(message)
 
     return observe

@@ -17,7 +17,7 @@ from vcc.api.wfm import WFM_ROUTES
 from vcc.core import routing
 from vcc.core.access import Permission
 from vcc.core.agents import Status, StatusRequest
-from vcc.core.queue_status import queue_status
+from vcc.core.queue_status import QueueStatus, queue_status, queue_statuses
 from vcc.engine import Engine
 from vcc.errors import Conflict, InvalidInput, NotFound
 
@@ -76,8 +76,8 @@ def _agent_of(engine: Engine, offer_id: str) -> str | None:
     return None if offer is None else offer.agent_id
 
 
-def queue_view(engine: Engine, queue_id: str) -> dict[str, Any]:
-    status = queue_status(engine.state, queue_id, engine.service_levels)
+def queue_view(engine: Engine, queue_id: str, status: QueueStatus | None = None) -> dict[str, Any]:
+    status = status or queue_status(engine.state, queue_id, engine.service_levels)
     level = status.service_level
     return {
         "id": queue_id,
@@ -94,6 +94,11 @@ def queue_view(engine: Engine, queue_id: str) -> dict[str, Any]:
         },
         "dispositions": list(engine.state.queues[queue_id].dispositions),
     }
+
+
+def queue_views(engine: Engine) -> list[dict[str, Any]]:
+    statuses = queue_statuses(engine.state, engine.service_levels)
+    return [queue_view(engine, q, status) for q, status in statuses.items()]
 
 
 def _agent(engine: Engine, agent_id: str) -> routing.Agent:
@@ -152,8 +157,7 @@ async def status_codes(request: web.Request) -> web.Response:
 
 
 async def list_queues(request: web.Request) -> web.Response:
-    engine = context(request).engine
-    return web.json_response([queue_view(engine, q) for q in engine.state.queues])
+    return web.json_response(queue_views(context(request).engine))
 
 
 async def get_queue_status(request: web.Request) -> web.Response:
@@ -244,26 +248,41 @@ async def events(request: web.Request) -> web.StreamResponse:
     return await context(request).hub.serve(request, wants)
 
 
-def change_messages(
-    engine: Engine, item: routing.Event | routing.Command, sent: dict[str, dict[str, Any]]
-) -> Iterator[dict[str, Any]]:
-    """What the consoles hear of an event the router took or a command it made: the
-    agents it touched whose view changed since ``sent`` (updated here), and queues."""
-    for agent_id in sorted(_agents_touched(engine.state, item)):
-        agent = engine.state.agents.get(agent_id)
-        if agent is None:
-            continue
-        view = agent_view(engine, agent)
-        unchanged = {**view, "seconds_in_status": None}
-        if sent.get(agent_id) != unchanged:
-            sent[agent_id] = unchanged
-            yield {"type": "agent", "agent": view}
-    match item:
-        case routing.InteractionStarted(queue=str(queue)) if queue in engine.state.queues:
-            yield {"type": "queue", "queue": queue_view(engine, queue)}
-        case routing.InteractionEnded() | routing.OfferEnded() | routing.MoveCaller():
-            for queue in engine.state.queues:
-                yield {"type": "queue", "queue": queue_view(engine, queue)}
+class LiveViews:
+    """What the consoles hear of the router: an agent's view as soon as an event or
+    command touches it and it changed; the queues' views at the next tick after
+    anything moved in them (within half a second: a wallboard needs no more, and a
+    busy center's every event then costs no queue recount)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sent = {a.id: _unchanged(agent_view(engine, a)) for a in engine.state.agents.values()}
+        self.queues_moved = False
+
+    def messages(self, item: routing.Event | routing.Command) -> Iterator[dict[str, Any]]:
+        engine = self.engine
+        for agent_id in sorted(_agents_touched(engine.state, item)):
+            agent = engine.state.agents.get(agent_id)
+            if agent is None:
+                continue
+            view = agent_view(engine, agent)
+            if self.sent.get(agent_id) != (unchanged := _unchanged(view)):
+                self.sent[agent_id] = unchanged
+                yield {"type": "agent", "agent": view}
+        match item:
+            case (
+                routing.InteractionStarted() | routing.InteractionEnded() | routing.OfferEnded()
+                | routing.MoveCaller() | routing.StatusChanged()
+            ):  # fmt: skip
+                self.queues_moved = True
+            case routing.Tick() if self.queues_moved:
+                self.queues_moved = False
+                for view in queue_views(engine):
+                    yield {"type": "queue", "queue": view}
+
+
+def _unchanged(view: dict[str, Any]) -> dict[str, Any]:
+    return {**view, "seconds_in_status": None}  # the timer runs in the console
 
 
 def _agents_touched(state: routing.RouterState, item: object) -> set[str]:

@@ -105,3 +105,30 @@ def queue_status(state: RouterState, queue_id: str, levels: ServiceLevels) -> Qu
         agents=agents,
         service_level=levels.of(queue_id, queue.service_level_target, state.now),
     )
+
+
+def queue_statuses(state: RouterState, levels: ServiceLevels) -> dict[str, QueueStatus]:
+    """Every queue now, in one pass over the callers and agents (not one per queue)."""
+    waiting: dict[str, list[float]] = {q: [] for q in state.queues}
+    for caller in state.waiting:
+        if caller.queue in waiting:
+            waiting[caller.queue].append(caller.enqueued_at)
+    # Counted by the status's value: hashing a str is C, an Enum's __hash__ is Python.
+    counted: dict[str, dict[str, int]] = {q: {} for q in state.queues}
+    for agent in state.agents.values():
+        status = agent.status.value
+        for queue_id in agent.queues:
+            if queue_id in counted:
+                counts = counted[queue_id]
+                counts[status] = counts.get(status, 0) + 1
+    agents = {q: {Status(v): n for v, n in counts.items()} for q, counts in counted.items()}
+    return {
+        queue_id: QueueStatus(
+            queue=queue_id,
+            waiting=len(waiting[queue_id]),
+            longest_wait=max((state.now - at for at in waiting[queue_id]), default=0.0),
+            agents=agents[queue_id],
+            service_level=levels.of(queue_id, queue.service_level_target, state.now),
+        )
+        for queue_id, queue in state.queues.items()
+    }
