@@ -25,7 +25,7 @@ from vcc.api.app import ApiContext, build_app
 from vcc.api.hub import EventHub
 from vcc.auth.service import AuthService
 from vcc.calls import CallControl
-from vcc.config import AmiSettings, Settings, load_settings
+from vcc.config import PBX_KINDS, AmiSettings, Settings, load_settings
 from vcc.core.access import Role
 from vcc.core.agents import Status
 from vcc.core.queues import RecordingPolicy
@@ -45,7 +45,9 @@ from vcc.localpbx.runtime import Runtime
 from vcc.localpbx.spec import EndpointRole
 from vcc.notifications import NotificationService
 from vcc.pbx.asterisk import AsteriskDriver
+from vcc.pbx.driver import PbxDriver
 from vcc.pbx.events import PbxStatus
+from vcc.pbx.freeswitch import FreeSwitchDriver
 from vcc.profile import ProfileService, stored_in, with_saved_phones
 from vcc.prompts import PromptService
 from vcc.recording import RecordingStore
@@ -127,12 +129,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Show whether the local Asterisk runs, its version, uptime and "
         "which endpoints have registered.",
     )
-    commands.add_parser(
+    serve = commands.add_parser(
         "serve",
-        help="run the controller against the configured Asterisk",
-        description="Connect to Asterisk's AMI and route waiting callers to agents, and "
-        "serve the REST + WebSocket API (api_host:api_port, default 127.0.0.1:8080), "
-        "until interrupted.",
+        help="run the controller against the configured Asterisk (or FreeSWITCH)",
+        description="Connect to Asterisk's AMI (or FreeSWITCH's event socket, --pbx "
+        "freeswitch) and route waiting callers to agents, and serve the console and the "
+        "REST + WebSocket API (api_host:api_port, default 127.0.0.1:8080), until interrupted.",
+    )
+    serve.add_argument(
+        "--pbx", choices=PBX_KINDS, help="the PBX to drive (default: the 'pbx' setting, asterisk)"
     )
     db = commands.add_parser(
         "db",
@@ -227,7 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "wfm":
             return _wfm_sync(settings)
         if args.command == "serve":
-            asyncio.run(_serve(settings, _serve_ami(settings)))
+            if args.pbx:
+                settings = settings.with_changes(pbx=args.pbx)
+            asyncio.run(_serve(settings, _driver(settings)))
         elif args.command == "demo":
             return _demo(settings)
     except VccError as exc:
@@ -428,7 +435,21 @@ def _recordings(settings: Settings, tenant: Tenant) -> RecordingStore | None:
     return RecordingStore.for_instance(_local(settings))
 
 
-async def _serve(settings: Settings, ami: AmiSettings) -> None:
+def _driver(settings: Settings) -> PbxDriver:
+    """The driver for the configured PBX: nothing above vcc.pbx knows which it is."""
+    if settings.pbx == "freeswitch":
+        return FreeSwitchDriver(settings.esl)
+    return AsteriskDriver(_serve_ami(settings))
+
+
+def _where(driver: PbxDriver) -> str:
+    if isinstance(driver, FreeSwitchDriver):
+        return f"FreeSWITCH's event socket {driver.esl.host}:{driver.esl.port}"
+    assert isinstance(driver, AsteriskDriver)
+    return f"AMI {driver.ami.host}:{driver.ami.port}"
+
+
+async def _serve(settings: Settings, driver: PbxDriver) -> None:
     tenant = load_tenant(settings.tenant_file)
     url = settings.effective_database_url
     await upgrade(url)
@@ -438,19 +459,19 @@ async def _serve(settings: Settings, ami: AmiSettings) -> None:
         agents = await _agents_as_recorded(sessions, tenant.agents)
         agents = await with_saved_phones(sessions, agents, tenant.outbound)
         engine = Engine(
-            AsteriskDriver(ami),
+            driver,
             RouterState.create(
                 agents, tenant.queues, rules=tenant.rules, id_prefix=secrets.token_hex(4)
             ),
             journal=StoreJournal(sessions),
-            recordings=_recordings(settings, tenant),
+            recordings=_recordings(settings, tenant) if settings.pbx == "asterisk" else None,
         )
         context = _api_context(settings, tenant, engine, sessions, database)
         api = build_app(context)
         async with engine.serving() as loop, _serving_api(api, settings):
             assert context.wfm is not None
             nightly = asyncio.create_task(context.wfm.nightly(), name="wfm-nightly-sync")
-            _progress(f"controller connected to AMI {ami.host}:{ami.port}; Ctrl-C stops it")
+            _progress(f"controller connected to {_where(driver)}; Ctrl-C stops it")
             try:
                 await _until_stopped(loop)
             finally:
@@ -618,5 +639,5 @@ def _demo(settings: Settings) -> int:
         "",
     ]
     print("\n".join(lines), flush=True)
-    asyncio.run(_serve(settings, local.ami_settings()))
+    asyncio.run(_serve(settings, AsteriskDriver(local.ami_settings())))
     return 0

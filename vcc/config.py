@@ -59,6 +59,22 @@ class AmiSettings:
 
 
 @dataclass(frozen=True)
+class EslSettings:
+    """Where `vcc serve --pbx freeswitch` finds FreeSWITCH's event socket."""
+
+    host: str = "127.0.0.1"
+    port: int = 8021
+    password: str = ""  # event_socket.conf.xml's (freeswitch-conf/vars_vcc.xml)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.port <= 65535:
+            raise ConfigError(f"ESL port {self.port} is out of range", hint="1 to 65535")
+
+
+PBX_KINDS = ("asterisk", "freeswitch")
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
     cache_dir: Path = field(default_factory=_default_cache_dir)
@@ -66,6 +82,8 @@ class Settings:
     instance: str = "default"
     ports: PbxPorts = PbxPorts()
     ami: AmiSettings = AmiSettings()
+    pbx: str = "asterisk"  # which PBX `vcc serve` drives: asterisk (AMI) or freeswitch (ESL)
+    esl: EslSettings = EslSettings()
     debian_mirror: str | None = None  # default: read from this machine's apt sources
     # The contact center's queues, agents, menus and status codes (vcc.tenant).
     tenant_file: Path = REPO_DIR / "vcc" / "tenants" / "demo.toml"
@@ -88,6 +106,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         validate.port(self.api_port, what="API port")
+        if self.pbx not in PBX_KINDS:
+            raise ConfigError(f"pbx {self.pbx[:20]!r} is unknown", hint="asterisk or freeswitch")
         if not 1 <= self.smtp_port <= 65535:  # 25 and 587 are normal here: no 1024 floor
             raise ConfigError(f"SMTP port {self.smtp_port} is out of range", hint="1 to 65535")
         try:
@@ -124,10 +144,16 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "VCC_API_PORT": ("api_port", int),
     "VCC_MFA_REQUIRED": ("mfa_required", tuple),
     "VCC_TIMEZONE": ("timezone", str),
+    "VCC_PBX": ("pbx", str),
     "VCC_SMTP_HOST": ("smtp_host", str),
     "VCC_SMTP_PORT": ("smtp_port", int),
     "VCC_MAIL_FROM": ("mail_from", str),
     "VCC_SUPERVISOR_EMAIL": ("supervisor_email", str),
+}
+_ENV_ESL: dict[str, tuple[str, type]] = {
+    "VCC_ESL_HOST": ("host", str),
+    "VCC_ESL_PORT": ("port", int),
+    "VCC_ESL_PASSWORD": ("password", str),
 }
 _ENV_AMI: dict[str, tuple[str, type]] = {
     "VCC_AMI_HOST": ("host", str),
@@ -150,8 +176,12 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
             raise ConfigError(f"config file {path} does not exist") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    top: dict[str, Any] = {k: v for k, v in raw.items() if k not in ("ports", "ami")}
+    top: dict[str, Any] = {k: v for k, v in raw.items() if k not in ("ports", "ami", "esl")}
     ami: dict[str, Any] = dict(raw.get("ami", {}))
+    esl: dict[str, Any] = dict(raw.get("esl", {}))
+    for var, (key, _kind) in _ENV_ESL.items():
+        if var in env:
+            esl[key] = env[var]
     for var, (key, _kind) in _ENV_KEYS.items():
         if var in env:
             top[key] = env[var]
@@ -163,6 +193,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
             **{k: _coerce(k, v, _ENV_KEYS) for k, v in top.items()},
             ports=PbxPorts(**raw.get("ports", {})),
             ami=AmiSettings(**{k: _coerce(k, v, _ENV_AMI) for k, v in ami.items()}),
+            esl=EslSettings(**{k: _coerce(k, v, _ENV_ESL) for k, v in esl.items()}),
         )
     except TypeError as exc:
         raise ConfigError(
