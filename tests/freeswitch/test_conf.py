@@ -20,7 +20,7 @@ APPLICATIONS = {
     "answer", "set", "export", "event", "transfer", "playback", "endless_playback", "say",
     "hangup", "intercept", "park", "bridge", "conference", "bind_digit_action",
     "digit_action_set_realm", "sleep", "respond", "record", "record_session",
-    "pre_answer", "ring_ready",
+    "pre_answer", "ring_ready", "play_and_get_digits",
 }  # fmt: skip
 ASTERISK_ONLY = {"vcc-record-start", "vcc-nowhere"}  # a Gosub target; a PJSIP guard
 
@@ -91,6 +91,21 @@ def test_values_from_vcc_are_checked_before_a_dial_string_uses_them() -> None:
             if any("${vcc_dial}" in d for d in used):
                 assert condition.get("field") == "${vcc_dial}"
                 assert condition.get("expression", "").startswith("^")
+
+
+def test_the_ivr_sends_each_key_to_its_queue_and_anything_else_to_support() -> None:
+    ivr = next(c for c in parsed("dialplan/vcc.xml").iter("context") if c.get("name") == "vcc-ivr")
+    routes = {
+        e.get("name"): next(
+            a.get("data") for a in e.iter("action") if a.get("application") == "transfer"
+        )
+        for e in ivr.iter("extension")
+    }
+    assert routes["support"] == "7000 XML vcc-queues"
+    assert routes["sales"] == "7001 XML vcc-queues"
+    assert routes["otherwise"] == "7000 XML vcc-queues"
+    menu = next(a for a in ivr.iter("action") if a.get("application") == "play_and_get_digits")
+    assert menu.get("data", "").endswith("vcc_choice ^[12]$")  # only these keys pass
 
 
 def test_the_directory_gives_each_agent_a_password_and_vccs_context() -> None:
