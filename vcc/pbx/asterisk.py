@@ -37,16 +37,13 @@ from vcc.pbx.events import (
     ChannelInfo,
     ChannelState,
     OriginateRequest,
-    PbxEvent,
     PbxReady,
     PbxResynced,
     PbxSnapshot,
     PbxStatus,
     Reservation,
 )
-from vcc.pbx.events import (
-    PbxDisconnected as PbxDisconnectedEvent,
-)
+from vcc.pbx.supervised import Supervised
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +91,9 @@ class _NeverResend:
         return True
 
 
-class AsteriskDriver:
+class AsteriskDriver(Supervised):
     supports_reservations = True  # dialplan/extensions.conf takes them (vcc-enqueue)
+    link_name = "AMI connection"
 
     def __init__(
         self,
@@ -107,84 +105,27 @@ class AsteriskDriver:
         backoff: tuple[float, float] = (0.1, 5.0),
         connect: Connect | None = None,
     ) -> None:
+        super().__init__(backoff, action_timeout)
         self.ami = ami
         self.secret = _read_secret(ami)
-        self.action_timeout = action_timeout
         self.ping_interval = ping_interval
         self.originate_grace = originate_grace
-        self.backoff = backoff
         self._connect = connect or self._tcp_connect
-        self.events: asyncio.Queue[PbxEvent] = asyncio.Queue()
-        self._sink: Callable[[PbxEvent], None] = self.events.put_nowait
-        self.reconnects = 0
         self._protocol: AMIProtocol | None = None
-        self._ready = asyncio.Event()
         self._booted = asyncio.Event()
         self._lost: asyncio.Future[str] | None = None
         self._pending: set[asyncio.Future[Any]] = set()
         self._recent_channel_ids: deque[str] = deque(maxlen=10_000)
         self._awaited_channels: dict[str, asyncio.Future[None]] = {}
-        self._task: asyncio.Task[None] | None = None
         self._pinger: asyncio.Task[None] | None = None
-        self._last_error = ""
 
-    def subscribe(self, sink: Callable[[PbxEvent], None]) -> None:
-        self._sink = sink
+    def _not_ready(self, timeout: float, last: str) -> PbxTimeout:
+        return PbxTimeout(
+            f"Asterisk AMI at {self.ami.host}:{self.ami.port} not ready within {timeout:g} s{last}",
+            hint="is Asterisk running ('vcc pbx status')? are the AMI user and secret right?",
+        )
 
-    # -- lifecycle -------------------------------------------------------------
-    async def start(self, timeout: float = 30.0) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="ami-connection")
-        await self.wait_ready(timeout)
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        self._drop_connection("closed")
-
-    async def wait_ready(self, timeout: float) -> None:
-        try:
-            async with asyncio.timeout(timeout):
-                await self._ready.wait()
-        except TimeoutError:
-            last = f" (last error: {self._last_error})" if self._last_error else ""
-            raise PbxTimeout(
-                f"Asterisk AMI at {self.ami.host}:{self.ami.port} not ready within "
-                f"{timeout:g} s{last}",
-                hint="is Asterisk running ('vcc pbx status')? are the AMI user and secret right?",
-            ) from None
-
-    @property
-    def connected(self) -> bool:
-        return self._ready.is_set()
-
-    async def _run(self) -> None:
-        delay = self.backoff[0]
-        while True:
-            was_ready = False
-            try:
-                await self._connect_once()
-                was_ready = True
-                delay = self.backoff[0]
-                assert self._lost is not None
-                reason = await self._lost
-            except (OSError, PbxError) as exc:
-                reason = self._last_error = str(exc)
-            except Exception as exc:  # a bug or bad config must not kill reconnection
-                log.exception("AMI connection attempt failed")
-                reason = self._last_error = f"{type(exc).__name__}: {exc}"
-            if was_ready:
-                self._sink(PbxDisconnectedEvent(time.time(), reason))
-            self._drop_connection(reason)
-            log.warning("AMI connection lost (%s); reconnecting in %.1f s", reason, delay)
-            await asyncio.sleep(delay)  # backoff between reconnect attempts
-            delay = min(delay * 2, self.backoff[1])
-            self.reconnects += 1
-
-    async def _connect_once(self) -> None:
+    async def _connect_once(self) -> asyncio.Future[str]:
         self._lost = asyncio.get_running_loop().create_future()
         self._booted.clear()
         async with asyncio.timeout(self.action_timeout):
@@ -208,6 +149,7 @@ class AsteriskDriver:
         self._sink(PbxReady(time.time()))
         self._sink(PbxResynced(time.time(), snapshot))
         self._pinger = asyncio.create_task(self._ping_forever(), name="ami-ping")
+        return self._lost
 
     async def _wait_booted(self) -> None:
         """Wait until Asterisk has finished booting.
@@ -336,18 +278,12 @@ class AsteriskDriver:
             fields["CallerID"] = request.caller_id
         if variables:
             fields["Variable"] = ",".join(variables)
-        for attempt in (1, 2):
-            try:
-                # as_list=False: done at "successfully queued"; the outcome is an event.
-                await self._call(fields, as_list=False)
-                return
-            except PbxDisconnected:
-                if attempt == 2:
-                    raise
-                await self.wait_ready(self.action_timeout * 4)
-                if await self._channel_was_created(request.channel_id):
-                    log.info("originate %s reached Asterisk before the cut", request.channel_id)
-                    return
+
+        async def send() -> None:
+            # as_list=False: done at "successfully queued"; the outcome is an event.
+            await self._call(fields, as_list=False)
+
+        await self._originate_once(request.channel_id, send)
 
     async def _channel_was_created(self, channel_id: str) -> bool:
         """Whether an Originate cut off from its reply did reach Asterisk.

@@ -20,11 +20,9 @@ the controller's originate.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from vcc.config import EslSettings
@@ -51,9 +49,7 @@ from vcc.pbx.events import (
     PbxStatus,
     Reservation,
 )
-from vcc.pbx.events import (
-    PbxDisconnected as PbxDisconnectedEvent,
-)
+from vcc.pbx.supervised import Supervised
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +78,9 @@ def endpoint(name: str) -> str:
     return argument(f"user/{rest}", what="endpoint")
 
 
-class FreeSwitchDriver:
+class FreeSwitchDriver(Supervised):
     supports_reservations = False
+    link_name = "event socket"
 
     def __init__(
         self,
@@ -93,83 +90,34 @@ class FreeSwitchDriver:
         backoff: tuple[float, float] = (0.1, 5.0),
         originate_grace: float = 2.0,
     ) -> None:
+        super().__init__(backoff, action_timeout)
         self.esl = esl
-        self.action_timeout = action_timeout
-        self.backoff = backoff
         self.originate_grace = originate_grace
-        self.events: asyncio.Queue[PbxEvent] = asyncio.Queue()
-        self._sink: Callable[[PbxEvent], None] = self.events.put_nowait
-        self.reconnects = 0
         self._connection: EslConnection | None = None
-        self._ready = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._jobs: dict[str, str] = {}  # bgapi Job-UUID → the channel id it originates
         # A job can finish before its bgapi reply is read back (a fast refusal): kept.
         self._early: dict[str, EslEvent] = {}
-        self._last_error = ""
 
-    def subscribe(self, sink: Callable[[PbxEvent], None]) -> None:
-        self._sink = sink
+    def _not_ready(self, timeout: float, last: str) -> PbxTimeout:
+        return PbxTimeout(
+            f"FreeSWITCH's event socket at {self.esl.host}:{self.esl.port} not ready "
+            f"within {timeout:g} s{last}",
+            hint="is FreeSWITCH running with freeswitch-conf/'s event_socket.conf.xml?",
+        )
 
-    # -- lifecycle -------------------------------------------------------------------
-    async def start(self, timeout: float = 30.0) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="esl-connection")
-        await self.wait_ready(timeout)
+    async def _connect_once(self) -> asyncio.Future[str]:
+        connection = await EslConnection.open(
+            self.esl.host, self.esl.port, self.esl.password, self._dispatch, self.action_timeout
+        )
+        self._connection = connection
+        await connection.command(f"event plain {SUBSCRIBED}")
+        snapshot = await self.snapshot_on(connection)
+        self._ready.set()
+        self._sink(PbxReady(time.time()))
+        self._sink(PbxResynced(time.time(), snapshot))
+        return connection.closed
 
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        self._drop("closed")
-
-    async def wait_ready(self, timeout: float) -> None:
-        try:
-            async with asyncio.timeout(timeout):
-                await self._ready.wait()
-        except TimeoutError:
-            last = f" (last error: {self._last_error})" if self._last_error else ""
-            raise PbxTimeout(
-                f"FreeSWITCH's event socket at {self.esl.host}:{self.esl.port} not ready "
-                f"within {timeout:g} s{last}",
-                hint="is FreeSWITCH running with freeswitch-conf/'s event_socket.conf.xml?",
-            ) from None
-
-    @property
-    def connected(self) -> bool:
-        return self._ready.is_set()
-
-    async def _run(self) -> None:
-        delay = self.backoff[0]
-        while True:
-            was_ready = False
-            try:
-                connection = await EslConnection.open(
-                    self.esl.host, self.esl.port, self.esl.password, self._dispatch,
-                    self.action_timeout,
-                )  # fmt: skip
-                self._connection = connection
-                await connection.command(f"event plain {SUBSCRIBED}")
-                snapshot = await self.snapshot_on(connection)
-                self._ready.set()
-                was_ready = True
-                delay = self.backoff[0]
-                self._sink(PbxReady(time.time()))
-                self._sink(PbxResynced(time.time(), snapshot))
-                reason = await connection.closed
-            except (OSError, PbxError, TimeoutError) as exc:
-                reason = self._last_error = str(exc) or type(exc).__name__
-            if was_ready:
-                self._sink(PbxDisconnectedEvent(time.time(), reason))
-            self._drop(reason)
-            log.warning("event socket lost (%s); reconnecting in %.1f s", reason, delay)
-            await asyncio.sleep(delay)  # backoff between reconnect attempts
-            delay = min(delay * 2, self.backoff[1])
-            self.reconnects += 1
-
-    def _drop(self, reason: str) -> None:
+    def _drop_connection(self, reason: str) -> None:
         self._ready.clear()
         if self._connection is not None:
             self._connection.close(reason)
@@ -193,25 +141,19 @@ class FreeSwitchDriver:
             f"bgapi originate {{{','.join(variables)}}}{endpoint(request.endpoint)} "
             f"s XML {argument(request.context, what='context')}"
         )
-        for attempt in (1, 2):
-            try:
-                reply = await self._link().command(line)
-                job = reply.headers.get("Job-UUID", "")
-                if job:
-                    self._jobs[job] = request.channel_id
-                    early = self._early.pop(job, None)
-                    if early is not None:
-                        self._dispatch(early)
-                return
-            except PbxDisconnected:
-                if attempt == 2:
-                    raise
-                await self.wait_ready(self.action_timeout * 4)
-                if await self._channel_exists(request.channel_id):
-                    log.info("originate %s reached FreeSWITCH before the cut", request.channel_id)
-                    return
 
-    async def _channel_exists(self, uuid: str) -> bool:
+        async def send() -> None:
+            reply = await self._link().command(line)
+            job = reply.headers.get("Job-UUID", "")
+            if job:
+                self._jobs[job] = request.channel_id
+                early = self._early.pop(job, None)
+                if early is not None:
+                    self._dispatch(early)
+
+        await self._originate_once(request.channel_id, send)
+
+    async def _channel_was_created(self, uuid: str) -> bool:
         """Did FreeSWITCH create the channel? Its originate may still be creating it."""
         deadline = time.monotonic() + self.originate_grace
         while True:
