@@ -135,6 +135,21 @@ async def test_mfa_required_by_policy_and_codes_work_once(
         await auth.login("dina", PASSWORD, code)
 
 
+async def test_an_authenticator_being_set_up_survives_a_restart(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    auth, clock = await ready(sessions)
+    await auth.activate("erik", await auth.create_user(None, "erik", Role.AGENT), PASSWORD)
+    me = (await auth.login("erik", PASSWORD)).principal
+    secret, _ = await auth.start_totp(me)
+    restarted = AuthService(sessions, clock=clock)  # another process, or after a restart
+    await restarted.confirm_totp(me, totp.code_at(secret, clock.now))
+    with pytest.raises(MfaInvalid, match="no authenticator is being set up"):
+        await restarted.confirm_totp(me, totp.code_at(secret, clock.now))  # used up
+    with pytest.raises(MfaRequired):
+        await restarted.login("erik", PASSWORD)
+
+
 async def test_who_may_create_whom_and_bad_input(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

@@ -87,7 +87,6 @@ class AuthService:
         self.lockout = lockout
         self.idle = idle
         self.clock = clock
-        self._pending_totp: dict[int, str] = {}  # user → a secret being set up
 
     # -- accounts -------------------------------------------------------------------
     async def create_user(
@@ -121,6 +120,7 @@ class AuthService:
             user.password_hash = None
             user.totp_secret = None
             user.totp_last_step = None
+            user.totp_pending = None
             await session.execute(delete(UserSession).where(UserSession.user_id == user.id))
             await session.commit()
         return code
@@ -161,24 +161,27 @@ class AuthService:
         """A new TOTP secret for the user's app; returns (secret, otpauth URI). Not in
         force until :meth:`confirm_totp` sees a code from it."""
         secret = totp.new_secret()
-        self._pending_totp[principal.user_id] = secret
-        return secret, totp.provisioning_uri(secret, principal.username)
-
-    async def confirm_totp(self, principal: Principal, code: str) -> None:
-        secret = self._pending_totp.get(principal.user_id)
-        if secret is None:
-            raise MfaInvalid("no authenticator is being set up", hint="start MFA setup first")
-        step = totp.matching_step(secret, code, self.clock(), None)
-        if step is None:
-            raise MfaInvalid("that code does not match the new authenticator")
         async with self.sessions() as session:
             user = await session.get(User, principal.user_id)
             if user is None:
                 raise NotFound("the user no longer exists")
-            user.totp_secret = secret
-            user.totp_last_step = step
+            user.totp_pending = secret
             await session.commit()
-        del self._pending_totp[principal.user_id]
+        return secret, totp.provisioning_uri(secret, principal.username)
+
+    async def confirm_totp(self, principal: Principal, code: str) -> None:
+        async with self.sessions() as session:
+            user = await session.get(User, principal.user_id)
+            if user is None:
+                raise NotFound("the user no longer exists")
+            secret = user.totp_pending
+            if secret is None:
+                raise MfaInvalid("no authenticator is being set up", hint="start MFA setup first")
+            step = totp.matching_step(secret, code, self.clock(), None)
+            if step is None:
+                raise MfaInvalid("that code does not match the new authenticator")
+            user.totp_secret, user.totp_last_step, user.totp_pending = secret, step, None
+            await session.commit()
 
     async def set_email(self, principal: Principal, address: str | None) -> None:
         """Where copies of the user's notifications go (None: nowhere)."""

@@ -526,6 +526,9 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     email: Mapped[str | None] = mapped_column(String(254))  # copies of WFM notifications
+    # A TOTP secret being set up: in force once a code from it is confirmed (kept here,
+    # not in memory, so a restart or another vcc process can confirm it).
+    totp_pending: Mapped[str | None] = mapped_column(String(64))
 
 
 class UserSession(Base):

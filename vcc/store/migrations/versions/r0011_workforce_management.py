@@ -1,5 +1,6 @@
 """Workforce management: activities, the nightly roster, schedules (days and their
-activities), requests, balances, shift swaps; users' email addresses.
+activities), requests, balances, shift swaps; users' email addresses, and the TOTP
+secret a user is setting up (it was kept in memory).
 
 Revision ID: 0011
 Revises: 0010
@@ -50,6 +51,7 @@ def _activity_fk(table: str) -> sa.ForeignKeyConstraint:
 
 def upgrade() -> None:
     op.add_column("app_user", sa.Column("email", sa.String(length=254), nullable=True))
+    op.add_column("app_user", sa.Column("totp_pending", sa.String(length=64), nullable=True))
     activity = op.create_table(
         "wfm_activity",
         sa.Column("code", sa.String(length=32), nullable=False),
@@ -171,3 +173,4 @@ def downgrade() -> None:
         op.drop_table(table)
     with op.batch_alter_table("app_user") as batch:
         batch.drop_column("email")
+        batch.drop_column("totp_pending")
