@@ -358,3 +358,18 @@ def contrast(first: str, second: str) -> float:
 
     light, dark = sorted((luminance(first), luminance(second)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
+
+
+async def test_an_admin_requires_two_step_login_from_the_wallboard(
+    stack: Stack, browser: Browser
+) -> None:
+    async with console(browser, stack.url, "en") as page:
+        await log_in(page, "root", PASSWORD)
+        await page.get_by_label("Agent", exact=True).check()
+        await page.locator("#mfa-policy-save").click()
+        await expect(page.get_by_text("Saved.")).to_be_visible()
+    async with console(browser, stack.url, "en") as page:
+        await page.get_by_label("Username").fill("anna")
+        await page.get_by_label("Password", exact=True).fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.get_by_role("alert")).to_contain_text("must log in in two steps")

@@ -16,6 +16,7 @@ from vcc.auth.service import Principal
 from vcc.core.access import Permission, Role
 from vcc.core.notifications import Audience, AudienceKind
 from vcc.core.profile import DeskPhone
+from vcc.errors import InvalidInput
 from vcc.store import contacts
 
 
@@ -66,6 +67,24 @@ async def mfa_setup(request: web.Request) -> web.Response:
 async def mfa_confirm(request: web.Request) -> web.Response:
     await context(request).auth.confirm_totp(principal(request), body(request)["code"])
     return web.json_response({"done": "mfa-enabled"})
+
+
+# -- the admin's two-step login policy ---------------------------------------------------
+async def get_mfa_policy(request: web.Request) -> web.Response:
+    stored, configured = await context(request).auth.mfa_policy()
+    return web.json_response(
+        {"required_for": sorted(r.value for r in stored | configured),
+         "set_here": sorted(r.value for r in stored),
+         "from_config": sorted(r.value for r in configured)}
+    )  # fmt: skip
+
+
+async def put_mfa_policy(request: web.Request) -> web.Response:
+    roles = body(request)["required_for"]
+    if not all(isinstance(r, str) and r in {x.value for x in Role} for r in roles):
+        raise InvalidInput("'required_for' lists roles: agent, supervisor, admin")
+    await context(request).auth.set_mfa_policy(principal(request), {Role(r) for r in roles})
+    return await get_mfa_policy(request)
 
 
 # -- users ------------------------------------------------------------------------------
@@ -210,7 +229,14 @@ SEND = Access(any=Permission.SEND_NOTIFICATIONS)
 _PASSWORD = Field(str, max_length=256)
 _CONTACT = {"kind": Field(str, choices=contacts.KINDS), "target": Field(str, max_length=40)}
 
+SYSTEM = Access(any=Permission.MANAGE_SYSTEM)
+
 ACCOUNT_ROUTES: list[Route] = [
+    Route("GET", "/security/mfa", get_mfa_policy, SYSTEM,
+          "Roles that must log in with an authenticator code", tag="auth"),
+    Route("PUT", "/security/mfa", put_mfa_policy, SYSTEM,
+          "Require two-step login of these roles (the config's mfa_required adds to them)",
+          {"required_for": Field(list, max_length=3, items=str)}, tag="auth"),
     Route("POST", "/auth/login", login, PUBLIC, "Log in (password, and a TOTP code where asked)",
           {"username": Field(str, max_length=64), "password": _PASSWORD,
            "totp": Field(str, False, 6)}, tag="auth"),

@@ -38,7 +38,7 @@ from vcc.errors import (
     MfaRequired,
     NotFound,
 )
-from vcc.store.models import Agent, User, UserSession
+from vcc.store.models import Agent, TenantSettings, User, UserSession
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,33 @@ class AuthService:
             user.totp_secret, user.totp_last_step, user.totp_pending = secret, step, None
             await session.commit()
 
+    # -- the admin's MFA policy ------------------------------------------------------
+    async def mfa_policy(self) -> tuple[frozenset[Role], frozenset[Role]]:
+        """(roles the admin requires two-step login of, roles the config adds)."""
+        async with self.sessions() as session:
+            return await self._stored_mfa_roles(session), self.mfa_required
+
+    async def set_mfa_policy(self, by: Principal, roles: Collection[Role]) -> None:
+        if by.role is not Role.ADMIN:
+            raise AccessDenied("only an admin sets the two-step login policy")
+        async with self.sessions() as session:
+            row = await session.get(TenantSettings, 1)
+            if row is None:
+                row = TenantSettings(id=1)
+                session.add(row)
+            row.mfa_roles = ",".join(sorted(r.value for r in set(roles)))
+            await session.commit()
+
+    async def _stored_mfa_roles(self, session: AsyncSession) -> frozenset[Role]:
+        row = await session.get(TenantSettings, 1)
+        if row is None or not row.mfa_roles:
+            return frozenset()
+        known = {r.value for r in Role}
+        return frozenset(Role(r) for r in row.mfa_roles.split(",") if r in known)
+
+    async def _mfa_roles(self, session: AsyncSession) -> frozenset[Role]:
+        return self.mfa_required | await self._stored_mfa_roles(session)
+
     async def set_email(self, principal: Principal, address: str | None) -> None:
         """Where copies of the user's notifications go (None: nowhere)."""
         async with self.sessions() as session:
@@ -220,7 +247,7 @@ class AuthService:
                     hint=f"try again after {user.locked_until:%H:%M} UTC, or ask a supervisor",
                 )
             assert user.password_hash is not None
-            if user.totp_secret is not None or user.role in self.mfa_required:
+            if user.totp_secret is not None or user.role in await self._mfa_roles(session):
                 await self._second_factor(session, user, totp_code, now)
             if passwords.needs_rehash(user.password_hash):
                 user.password_hash = passwords.hash_password(password)

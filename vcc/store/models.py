@@ -327,6 +327,9 @@ class TenantSettings(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=1)
     max_missed_offers: Mapped[int] = mapped_column(default=3)
+    # Roles an admin requires two-step login of, from the console or API (comma-separated;
+    # the config's mfa_required adds to them). Not written by the tenant file.
+    mfa_roles: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class AgentStatusChange(Base):

@@ -26,7 +26,8 @@ setInterval(sample, 5000);
 export function wallboardView(container) {
   const board = h("div", { id: "wallboard", class: "wallboard" });
   const agents = h("div", { id: "supervise-agents" });
-  show(container, board, agents, h("div", { class: "columns" }, notifyForm(), activationForm()));
+  show(container, board, agents, h("div", { class: "columns" }, notifyForm(), activationForm()),
+    state.me.role === "admin" ? mfaPolicyForm() : "");
   function update(what) {
     if (what === "queues" || what === "all") sample();
     show(board, [...state.queues.values()].sort((a, b) => a.id.localeCompare(b.id)).map(queueTile));
@@ -114,6 +115,27 @@ function notifyForm() {
     act(form.querySelector("button"), async () => { await api("POST", "/notifications", body); form.reset(); }, t("notify.sent"));
   });
   return section(t("notify.heading"), form);
+}
+
+function mfaPolicyForm() {
+  const roles = ["agent", "supervisor", "admin"];
+  const form = h("form", { id: "mfa-policy", class: "stack" },
+    h("fieldset", {}, h("legend", {}, t("security.required_for")),
+      roles.map((r) => h("label", { class: "inline" }, h("input", { type: "checkbox", name: r, id: `mfa-${r}` }), t(`role.${r}`)))),
+    h("p", { class: "muted", id: "mfa-config" }),
+    h("button", { type: "submit", id: "mfa-policy-save" }, t("save")));
+  api("GET", "/security/mfa").then((policy) => {
+    for (const r of roles) form.querySelector(`#mfa-${r}`).checked = policy.set_here.includes(r);
+    if (policy.from_config.length) {
+      show(form.querySelector("#mfa-config"), t("security.from_config", { roles: policy.from_config.map((r) => t(`role.${r}`)).join(", ") }));
+    }
+  }).catch(() => {});
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const required = roles.filter((r) => form.querySelector(`#mfa-${r}`).checked);
+    act(form.querySelector("button"), () => api("PUT", "/security/mfa", { required_for: required }), t("wfm.saved"));
+  });
+  return section(t("security.title"), form);
 }
 
 function activationForm() {

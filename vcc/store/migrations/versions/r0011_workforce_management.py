@@ -1,6 +1,7 @@
 """Workforce management: activities, the nightly roster, schedules (days and their
-activities), requests, balances, shift swaps; users' email addresses, and the TOTP
-secret a user is setting up (it was kept in memory).
+activities), requests, balances, shift swaps; users' email addresses, the TOTP
+secret a user is setting up (it was kept in memory), and the roles an admin requires
+two-step login of (tenant_settings.mfa_roles).
 
 Revision ID: 0011
 Revises: 0010
@@ -52,6 +53,10 @@ def _activity_fk(table: str) -> sa.ForeignKeyConstraint:
 def upgrade() -> None:
     op.add_column("app_user", sa.Column("email", sa.String(length=254), nullable=True))
     op.add_column("app_user", sa.Column("totp_pending", sa.String(length=64), nullable=True))
+    op.add_column(
+        "tenant_settings",
+        sa.Column("mfa_roles", sa.String(length=64), server_default="", nullable=False),
+    )
     activity = op.create_table(
         "wfm_activity",
         sa.Column("code", sa.String(length=32), nullable=False),
@@ -174,3 +179,5 @@ def downgrade() -> None:
     with op.batch_alter_table("app_user") as batch:
         batch.drop_column("email")
         batch.drop_column("totp_pending")
+    with op.batch_alter_table("tenant_settings") as batch:
+        batch.drop_column("mfa_roles")
