@@ -227,7 +227,7 @@ async def test_the_tenant_settings_are_one_row(sessions: Sessions) -> None:
         assert stored is not None
         assert stored.max_missed_offers == 3  # StatusRules' default
         for sql, check in [
-            ("INSERT INTO tenant_settings VALUES (2, 3)", "one_row"),
+            ("INSERT INTO tenant_settings (id, max_missed_offers) VALUES (2, 3)", "one_row"),
             ("UPDATE tenant_settings SET max_missed_offers = 0", "max_missed_offers_positive"),
         ]:
             with pytest.raises(IntegrityError, match=check):
