@@ -95,10 +95,13 @@ class Agent:
     last_call: str | None = None
     last_queue: str | None = None
     disposition_due: bool = False
+    # Handling chats, emails or voicemails the admin lets no call come with
+    # (vcc.core.channels): the same agent, status and reason codes, but no call now.
+    busy_elsewhere: bool = False
 
     @property
     def free_for_queue_calls(self) -> bool:
-        return self.status.takes_queue_offers and self.offer_id is None
+        return self.status.takes_queue_offers and self.offer_id is None and not self.busy_elsewhere
 
 
 @dataclass(frozen=True)
@@ -454,6 +457,16 @@ class StatusRequested:
 
 
 @dataclass(frozen=True)
+class OtherWorkChanged:
+    """The agent's chats, emails and voicemails (vcc.core.channels) now do or do not
+    keep calls away from them; freed, they take the next waiting caller."""
+
+    agent_id: str
+    busy_elsewhere: bool
+    at: float
+
+
+@dataclass(frozen=True)
 class ReservationTaken:
     """A caller arrived and the PBX took the queue's reservation: it rings the reserved
     agent itself (the caller hears music meanwhile). The agent is known by the offer
@@ -483,7 +496,8 @@ class Resynced:
 
 
 Event = (
-    CallerArrived
+    OtherWorkChanged
+    | CallerArrived
     | CallerLeft
     | CallerBackToMusic
     | CallerPressedKey
@@ -882,6 +896,10 @@ def _apply(
     if at is not None and at > state.now:
         state = replace(state, now=at)
     match event:
+        case OtherWorkChanged(agent_id=agent_id) if agent_id in state.agents:
+            state = _update_agent(
+                state, state.agents[agent_id], busy_elsewhere=event.busy_elsewhere
+            )
         case CallerArrived():
             state = _arrive(state, event, out)
         case CallerLeft() if any(
@@ -1999,6 +2017,8 @@ def _wanted_reservations(state: RouterState) -> dict[str, str]:
     for agent in state.agents.values():
         if agent.offer_id is not None or not agent.status.takes_queue_offers:
             continue  # not free (the cheaper test first: with 500 agents, every event)
+        if agent.busy_elsewhere:
+            continue
         home = known[agent.id] if agent.id in known else _home_queue(agent, state.queues)
         if home is not None:
             homes.setdefault(home, []).append(agent)
