@@ -26,6 +26,7 @@ from vcc.core.routing import (
     Event,
     MoveCaller,
     OfferFailed,
+    OtherWorkChanged,
     RingAgent,
     RouterState,
     SendCallerAway,
@@ -75,7 +76,7 @@ def steps(kinds: tuple[str, ...]) -> st.SearchStrategy[list[Step]]:
     )
 
 
-EVERYTHING = ("arrive", "leave", "answer", "fail", "end", "request", "tick")
+EVERYTHING = ("arrive", "leave", "answer", "fail", "end", "request", "tick", "elsewhere")
 # More callers and answers than status changes: a busy morning.
 RUSH_HOUR = ("arrive", "arrive", "arrive", "answer", "answer", "fail", "end", "end", "tick")
 
@@ -186,6 +187,8 @@ class Run:
                 return OfferFailed(self._offer(a, b, answered=False), "no-answer", self.now)
             case "end":
                 return CallEnded(self._offer(a, b, answered=c < 6), self.now)
+            case "elsewhere":  # a chat starts or ends (vcc.core.channels)
+                return OtherWorkChanged(AGENT_IDS[a % len(AGENT_IDS)], b % 2 == 0, self.now)
             case "request":
                 status = ASKED[b]
                 reasons = REASONS.get(status, NO_REASON)
@@ -328,6 +331,7 @@ class Run:
         assert (offer.agent_id, offer.call_id) == (ring.agent_id, ring.call_id), (event, ring)
         agent = state.agents[ring.agent_id]
         assert could_take(state, agent, ring.call_id), (event, ring)
+        assert not agent.busy_elsewhere, (event, ring)  # no call while on a chat
         assert ring.timeout == state.queues[offer.queue].ring_timeout, (event, ring)
         # FIFO and priorities: no unoffered caller this agent could take ranks better.
         mine = key(state, agent, ring.call_id)
