@@ -101,7 +101,7 @@ class AsteriskDriver(Supervised):
         *,
         action_timeout: float = 5.0,
         ping_interval: float = 5.0,
-        originate_grace: float = 2.0,
+        originate_grace: float = 5.0,
         backoff: tuple[float, float] = (0.1, 5.0),
         connect: Connect | None = None,
     ) -> None:

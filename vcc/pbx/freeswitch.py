@@ -88,7 +88,7 @@ class FreeSwitchDriver(Supervised):
         *,
         action_timeout: float = 5.0,
         backoff: tuple[float, float] = (0.1, 5.0),
-        originate_grace: float = 2.0,
+        originate_grace: float = 5.0,
     ) -> None:
         super().__init__(backoff, action_timeout)
         self.esl = esl
