@@ -187,11 +187,26 @@ class Phone:
         body = json.dumps({"command": name, "params": params, "token": token}).encode()
         self._writer.write(str(len(body)).encode() + b":" + body + b",")
         await self._writer.drain()
-        async with asyncio.timeout(5):
-            message = await reply
+        try:
+            # generous: on a loaded machine baresip can take seconds to set up audio
+            async with asyncio.timeout(15):
+                message = await reply
+        except TimeoutError:
+            self._replies.pop(token, None)
+            raise AssertionError(
+                f"phone {self.extension}: no reply to {name} {params} within 15 s; "
+                f"events so far: {self.types()}; baresip said last:\n{self._log_tail()}"
+            ) from None
         if not message.get("ok"):
             raise AssertionError(f"phone {self.extension}: {name} {params} failed: {message}")
         return str(message.get("data", ""))
+
+    def _log_tail(self, lines: int = 30) -> str:
+        try:
+            text = (self.dir / "baresip.log").read_text(errors="replace")
+        except FileNotFoundError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
 
     # -- what tests use ------------------------------------------------------------
     def count(self, event_type: str) -> int:
