@@ -30,6 +30,7 @@ from vcc.core.access import Role
 from vcc.core.agents import Status
 from vcc.core.queues import RecordingPolicy
 from vcc.core.routing import Agent, RouterState
+from vcc.digital.service import DigitalService, capacity_of
 from vcc.engine import Engine
 from vcc.errors import (
     ConfigError,
@@ -468,8 +469,16 @@ async def _serve(settings: Settings, driver: PbxDriver) -> None:
         )
         context = _api_context(settings, tenant, engine, sessions, database)
         api = build_app(context)
-        async with engine.serving() as loop, _serving_api(api, settings):
+        assert context.digital is not None
+        async with (
+            engine.serving() as loop,
+            _serving_api(api, settings),
+            context.digital.serving(settings.email_host, settings.email_port) as smtp,
+        ):
             assert context.wfm is not None
+            if smtp is not None:
+                _progress(f"email to {settings.email_address} on SMTP "
+                          f"{settings.email_host}:{smtp.port}")  # fmt: skip
             nightly = asyncio.create_task(context.wfm.nightly(), name="wfm-nightly-sync")
             _progress(f"controller connected to {_where(driver)}; Ctrl-C stops it")
             try:
@@ -487,14 +496,18 @@ def _runtime_or_root(settings: Settings) -> Runtime:
     )
 
 
+def _mailer(settings: Settings) -> SmtpMailer | None:
+    if not settings.smtp_host:
+        return None
+    return SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from)
+
+
 def wfm_service(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     notifications: NotificationService,
 ) -> WfmService:
-    mailer = None
-    if settings.smtp_host:
-        mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from)
+    mailer = _mailer(settings)
     policy = WfmPolicy(
         allow_negative_balance=settings.allow_negative_balance,
         supervisor_email=settings.supervisor_email,
@@ -539,7 +552,20 @@ def _api_context(
             engine, sessions, local_prompts.prompts_dir, local_prompts.prompts_pbx_dir
         ),
         wfm=wfm_service(settings, sessions, notifications),
+        digital=_digital(settings, engine, sessions, hub),
     )
+
+
+def _digital(
+    settings: Settings, engine: Engine, sessions: async_sessionmaker[AsyncSession], hub: EventHub
+) -> DigitalService:
+    capacity = capacity_of(settings)
+    return DigitalService.create(
+        engine, sessions, hub.publish, data_dir=settings.data_dir,
+        recordings=engine.recorder.store.host_root if engine.recorder else None,
+        mailer=_mailer(settings), address=settings.email_address,
+        email_queue=settings.email_queue, capacity=capacity,
+    )  # fmt: skip
 
 
 @contextlib.asynccontextmanager

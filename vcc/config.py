@@ -103,6 +103,19 @@ class Settings:
     mail_from: str = "vcc@localhost"
     supervisor_email: str | None = None  # absence requests go here too
     allow_negative_balance: bool = False
+    # Omnichannel (vcc.digital): the SMTP listener inbound email reaches (no port: no
+    # email channel), the address customers write to (replies come from it), the queue
+    # its email waits in (default: the first queue); per agent, how many chats, emails
+    # and voicemails at once, and whether calls still come while they have any.
+    email_port: int | None = None
+    email_host: str = "127.0.0.1"
+    email_address: str = "support@vcc.localhost"
+    email_queue: str | None = None
+    chat_capacity: int = 3
+    email_capacity: int = 2
+    voicemail_capacity: int = 1
+    calls_with_other_work: bool = False
+    channel_order: tuple[str, ...] = ("voicemail", "chat", "email")  # who is served first
 
     def __post_init__(self) -> None:
         validate.port(self.api_port, what="API port")
@@ -117,6 +130,16 @@ class Settings:
                 f"timezone {self.timezone[:60]!r} is unknown",
                 hint="an IANA name, e.g. Europe/Amsterdam",
             ) from None
+        if self.email_port is not None and not 1 <= self.email_port <= 65535:
+            raise ConfigError(f"email port {self.email_port} is out of range", hint="1 to 65535")
+        if sorted(self.channel_order) != ["chat", "email", "voicemail"]:
+            raise ConfigError(
+                "channel_order names chat, email and voicemail, each once",
+                hint='e.g. channel_order = ["voicemail", "chat", "email"]',
+            )
+        for name in ("chat_capacity", "email_capacity", "voicemail_capacity"):
+            if not 0 <= getattr(self, name) <= 50:
+                raise ConfigError(f"{name} is 0 to 50")
         for role in self.mfa_required:
             if role not in ("agent", "supervisor", "admin"):
                 raise ConfigError(
@@ -149,6 +172,15 @@ _ENV_KEYS: dict[str, tuple[str, type]] = {
     "VCC_SMTP_PORT": ("smtp_port", int),
     "VCC_MAIL_FROM": ("mail_from", str),
     "VCC_SUPERVISOR_EMAIL": ("supervisor_email", str),
+    "VCC_EMAIL_PORT": ("email_port", int),
+    "VCC_EMAIL_HOST": ("email_host", str),
+    "VCC_EMAIL_ADDRESS": ("email_address", str),
+    "VCC_EMAIL_QUEUE": ("email_queue", str),
+    "VCC_CHAT_CAPACITY": ("chat_capacity", int),
+    "VCC_EMAIL_CAPACITY": ("email_capacity", int),
+    "VCC_VOICEMAIL_CAPACITY": ("voicemail_capacity", int),
+    "VCC_CALLS_WITH_OTHER_WORK": ("calls_with_other_work", bool),
+    "VCC_CHANNEL_ORDER": ("channel_order", tuple),
 }
 _ENV_ESL: dict[str, tuple[str, type]] = {
     "VCC_ESL_HOST": ("host", str),
@@ -211,10 +243,14 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
 
 
 def _coerce(key: str, value: Any, table: Mapping[str, tuple[str, type]]) -> Any:
-    if key == "mfa_required":  # a TOML list, or "admin,supervisor" from the environment
+    if key in ("mfa_required", "channel_order"):  # a TOML list, or "a,b" from the environment
         items = value.split(",") if isinstance(value, str) else value
         return tuple(str(item).strip() for item in items if str(item).strip())
     for name, kind in table.values():
+        if name == key and kind is bool and isinstance(value, str):
+            if value.strip().lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ConfigError(f"{key} is true or false, not {value[:20]!r}")
+            return value.strip().lower() in ("1", "true", "yes")
         if name == key and not isinstance(value, kind):
             return kind(value)
     return value

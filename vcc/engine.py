@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -63,6 +64,8 @@ WAIT_CONTEXT = "vcc-wait"
 AWAY_CONTEXT = "vcc-away"
 ANNOUNCE_CONTEXT = "vcc-announce"
 MESSAGE_CONTEXT = "vcc-message"
+VOICEMAIL_CONTEXT = "vcc-voicemail"
+VOICEMAIL_FOLDER = "voicemail"  # in the recordings directory
 # A waiting caller is in one of these (music, or hearing something from the queue).
 WAITING_CONTEXTS = frozenset({WAIT_CONTEXT, ANNOUNCE_CONTEXT, MESSAGE_CONTEXT})
 # A reserved agent's Dial that ended unanswered (DIALSTATUS) → the core's reason.
@@ -363,6 +366,18 @@ class Engine:
                 case routing.PlayMessage():
                     await self.driver.set_variable(command.channel, "VCC_SOUND", command.sound)
                     await self.driver.redirect(command.channel, MESSAGE_CONTEXT)
+                case routing.SendToVoicemail() if self.recorder is not None:
+                    # The file's name is vcc's own; the digital desk hears of the message
+                    # from the dialplan's VccVoicemail (pbx.events.VoicemailLeft).
+                    name = f"vm-{uuid.uuid4().hex}"
+                    path = self.recorder.store.pbx_path(f"{VOICEMAIL_FOLDER}/{name}.wav")
+                    for variable, value in (("VCC_VM_NAME", name), ("VCC_VM_FILE", path),
+                                            ("VCC_VM_QUEUE", command.queue)):  # fmt: skip
+                        await self.driver.set_variable(command.channel, variable, value)
+                    await self.driver.redirect(command.channel, VOICEMAIL_CONTEXT)
+                case routing.SendToVoicemail():  # no recordings directory: no messages
+                    log.warning("queue %s: no voicemail without vcc's own PBX", command.queue)
+                    await self.driver.redirect(command.channel, AWAY_CONTEXT)
                 case routing.SendCallerAway():
                     if command.sound is not None:
                         await self.driver.set_variable(command.channel, "VCC_SOUND", command.sound)

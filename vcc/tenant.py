@@ -21,6 +21,7 @@ from vcc.core.queues import (
     Overflow,
     OverflowToMessage,
     OverflowToQueue,
+    OverflowToVoicemail,
     QueueConfig,
     RecordingPolicy,
     Strategy,
@@ -125,11 +126,17 @@ def _levels(where: str, table: Any) -> dict[str, int]:
 
 
 def _destination(r: _Reader, prefix: str) -> Overflow | None:
-    """Where a caller goes (``<prefix>_queue`` or ``<prefix>_message``), if anywhere."""
+    """Where a caller goes (``<prefix>_queue``, ``<prefix>_message`` or
+    ``<prefix>_voicemail = true``), if anywhere."""
     queue = r.get(f"{prefix}_queue", str)
     message = r.get(f"{prefix}_message", str)
-    if queue is not None and message is not None:
-        raise InvalidInput(f"{r.where}: give {prefix}_queue or {prefix}_message, not both")
+    voicemail = r.get(f"{prefix}_voicemail", bool, False)
+    if sum(x is not None and x is not False for x in (queue, message, voicemail)) > 1:
+        raise InvalidInput(
+            f"{r.where}: give one of {prefix}_queue, {prefix}_message, {prefix}_voicemail"
+        )
+    if voicemail:
+        return OverflowToVoicemail()
     if queue is not None:
         return OverflowToQueue(queue)
     return None if message is None else r.check(lambda: OverflowToMessage(message))

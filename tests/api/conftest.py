@@ -43,7 +43,8 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
     loop = asyncio.create_task(engine.run())
     try:
         async with serving_api(engine, tmp_path, policy) as served:
-            yield Api(served.client, served.tokens, served.hub, served.wfm, engine=engine, pbx=pbx)
+            yield Api(served.client, served.tokens, served.hub, served.wfm, served.digital,
+                      engine=engine, pbx=pbx)  # fmt: skip
     finally:
         loop.cancel()
         await asyncio.gather(loop, return_exceptions=True)

@@ -31,7 +31,9 @@ def concrete(route: Route, agent_id: str) -> str:
     path = path.replace("{interaction_id}", "no-such-call").replace("{username}", "nobody-here")
     path = path.replace("{recording_id}", "p-000000000000").replace("{request_id}", "999")
     path = path.replace("{swap_id}", "999").replace("{day}", "2026-12-01")
-    path = path.replace("{code}", "vacation")
+    path = path.replace("{code}", "vacation").replace("{work_id}", "no-such-work")
+    for number in ("customer_id", "case_id", "task_id", "article_id", "attachment_id"):
+        path = path.replace("{" + number + "}", "999")
     assert "{" not in path, path
     return path
 

@@ -20,7 +20,9 @@ from vcc.api.hub import EventHub
 from vcc.auth.service import AuthService
 from vcc.calls import CallControl
 from vcc.core.access import SESSION_IDLE, Role
+from vcc.core.channels import Capacity
 from vcc.core.outbound import OutboundPolicy
+from vcc.digital.service import DigitalService
 from vcc.engine import Engine
 from vcc.notifications import NotificationService
 from vcc.pbx.events import OriginateRequest, PbxEvent
@@ -33,6 +35,7 @@ from vcc.wfm.mail import Mailer
 from vcc.wfm.service import WfmService
 
 PASSWORD = "a long enough passphrase"
+MAILBOX = "support@vcc.test"  # where customers write to (the SMTP listener's domain)
 USERS = {  # username → role, agent
     "anna": (Role.AGENT, "1001"),
     "bob": (Role.AGENT, "1002"),
@@ -75,6 +78,7 @@ class ApiClient:
     tokens: dict[str, str]
     hub: EventHub
     wfm: WfmService
+    digital: DigitalService
 
     def auth(self, user: str | None) -> dict[str, str]:
         return {} if user is None else {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -98,6 +102,7 @@ async def serving_api(
     idle: float = SESSION_IDLE,
     mailer: Mailer | None = None,
     clock: Callable[[], datetime] | None = None,
+    capacity: Capacity | None = None,
 ) -> AsyncIterator[ApiClient]:
     """The API over ``engine`` (whose loop the caller runs), its agents and ``queues``
     in a new database in ``directory``, the users of USERS logged in."""
@@ -128,6 +133,12 @@ async def serving_api(
                    clock=clock or (lambda: datetime.now(UTC)))
     )  # fmt: skip
     await wfm.schedules.sync()  # the agents are in WFM's roster, as after a nightly sync
+    recorder = engine.recorder
+    digital = DigitalService.create(
+        engine, sessions, hub.publish, data_dir=directory, mailer=mailer,
+        recordings=recorder.store.host_root if recorder is not None else None,
+        address=MAILBOX, capacity=capacity,
+    )  # fmt: skip
 
     async def database_ok() -> bool:
         return True
@@ -148,6 +159,7 @@ async def serving_api(
         database_ok=database_ok,
         prompts=PromptService(engine, sessions, *(prompts or _own_prompts(directory))),
         wfm=wfm,
+        digital=digital,
     )
     # No cookie jar: each request says who it is (the login cookie is tested on its own).
     client: TestClient[Any, Any] = TestClient(
@@ -162,7 +174,7 @@ async def serving_api(
             )
             if response.status == 200:
                 tokens[name] = (await response.json())["token"]
-        yield ApiClient(client, tokens, hub, wfm)
+        yield ApiClient(client, tokens, hub, wfm, digital)
     finally:
         await client.close()
         await database.dispose()

@@ -60,6 +60,16 @@ TABLES = {
     "wfm_swap_decline",
     "user_recent",
     "custom_recording",
+    "customer",
+    "crm_case",
+    "crm_task",
+    "chat_session",
+    "chat_message",
+    "mail_message",
+    "mail_attachment",
+    "voicemail",
+    "help_article",
+    "agent_message",
 }
 
 

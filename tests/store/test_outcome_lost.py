@@ -220,6 +220,16 @@ TABLES_ADDED_IN_0004 = {
     "custom_recording",
     "notification",
     "notification_receipt",
+    "customer",
+    "crm_case",
+    "crm_task",
+    "chat_session",
+    "chat_message",
+    "mail_message",
+    "mail_attachment",
+    "voicemail",
+    "help_article",
+    "agent_message",
 }
 
 

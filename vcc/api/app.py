@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -25,6 +25,9 @@ from vcc.notifications import NotificationService
 from vcc.profile import ProfileService
 from vcc.prompts import PromptService
 from vcc.wfm.service import WfmService
+
+if TYPE_CHECKING:  # vcc.digital uses this module's hub; the API only holds it
+    from vcc.digital.service import DigitalService
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,7 @@ class ApiContext:
     database_ok: Callable[[], Awaitable[bool]]
     prompts: PromptService
     wfm: WfmService | None = None
+    digital: DigitalService | None = None
 
 
 CONTEXT = web.AppKey("context", ApiContext)

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from vcc.api.account import ACCOUNT_ROUTES, remember
 from vcc.api.app import acting_for, body, context, principal
+from vcc.api.digital import DIGITAL_ROUTES
 from vcc.api.recordings import RECORDING_ROUTES
 from vcc.api.routes import PUBLIC, Access, Route
 from vcc.api.schema import Field
@@ -241,7 +242,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     who = principal(request)
 
     def wants(message: dict[str, Any]) -> bool:
-        if message["type"] in ("notification", "recording"):  # only to its recipients
+        if "agents" in message:  # notifications, recordings, work, chats: to whom it names
             return who.agent_id in message["agents"]
         return True  # agents and queues: whoever may listen here may view them
 
@@ -353,6 +354,7 @@ ROUTES: list[Route] = [
     *ACCOUNT_ROUTES,
     *RECORDING_ROUTES,
     *WFM_ROUTES,
+    *DIGITAL_ROUTES,
     Route("GET", "/agents", list_agents, VIEW, "Every agent's status, live", tag="agents"),
     Route("GET", "/agents/{agent_id}", get_agent, VIEW, "One agent", tag="agents"),
     Route("GET", "/agents/{agent_id}/status", get_status, STATUS, "An agent's status and timer",

@@ -9,11 +9,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +71,26 @@ class EventHub:
                 client.transport.abort()  # type: ignore[attr-defined]
 
     async def serve(
-        self, request: web.Request, wants: Callable[[dict[str, Any]], bool]
+        self,
+        request: web.Request,
+        wants: Callable[[dict[str, Any]], bool],
+        heard: Callable[[str], Awaitable[None]] | None = None,
+        first: list[dict[str, Any]] | None = None,
     ) -> web.WebSocketResponse:
-        """Serve one client until it leaves (or is dropped)."""
-        ws = web.WebSocketResponse(heartbeat=30.0)
+        """Serve one client until it leaves (or is dropped): ``first`` is sent before
+        anything published; what the client says goes to ``heard`` (else it is ignored:
+        most clients only listen, and reading notices them leave)."""
+        ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=64 * 1024)
         await ws.prepare(request)
         client = Client(ws, wants, request.transport)
+        for message in first or []:
+            client.queue.put_nowait(json.dumps(message, separators=(",", ":")))
         self.clients.add(client)
         writer = asyncio.create_task(self._write(client))
         try:
-            async for _ in ws:  # clients only listen; reading notices them leave
-                pass
+            async for frame in ws:
+                if heard is not None and frame.type == WSMsgType.TEXT:
+                    await heard(frame.data)
         finally:
             self.clients.discard(client)
             writer.cancel()

@@ -39,6 +39,10 @@ class Permission(enum.StrEnum):
     MANAGE_SYSTEM = "manage_system"  # admin only: security policy, supervisors' accounts
     OWN_SCHEDULE = "own_schedule"  # WFM: one's schedule, requests, time off, swaps
     ANY_SCHEDULE = "any_schedule"  # WFM: publish schedules, decide requests, balances
+    OWN_WORK = "own_work"  # one's chats, emails, voicemails; chat with other agents
+    ANY_WORK = "any_work"  # every agent's chats, emails and voicemails
+    CRM = "crm"  # customers, cases, tasks; read FAQ and knowledge base
+    MANAGE_HELP = "manage_help"  # admin only: write FAQ and knowledge-base articles
 
 
 _AGENT = frozenset(
@@ -50,6 +54,8 @@ _AGENT = frozenset(
         Permission.READ_NOTIFICATIONS,
         Permission.OWN_RECORDINGS,
         Permission.OWN_SCHEDULE,
+        Permission.OWN_WORK,
+        Permission.CRM,
     }
 )
 _SUPERVISOR = _AGENT | {
@@ -60,6 +66,7 @@ _SUPERVISOR = _AGENT | {
     Permission.VIEW_METRICS,
     Permission.ANY_RECORDINGS,
     Permission.ANY_SCHEDULE,
+    Permission.ANY_WORK,
 }
 GRANTS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
     {Role.AGENT: _AGENT, Role.SUPERVISOR: frozenset(_SUPERVISOR), Role.ADMIN: frozenset(Permission)}

@@ -44,7 +44,13 @@ class OverflowToMessage:
         validate.sound(self.sound, what="overflow message")
 
 
-Overflow = OverflowToQueue | OverflowToMessage
+@dataclass(frozen=True)
+class OverflowToVoicemail:
+    """The caller leaves a message; it waits in the same queue as a voicemail
+    (vcc.core.channels), for the next agent free for it."""
+
+
+Overflow = OverflowToQueue | OverflowToMessage | OverflowToVoicemail
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ from vcc.core.queues import (
     Overflow,
     OverflowToMessage,
     OverflowToQueue,
+    OverflowToVoicemail,
     QueueConfig,
     Strategy,
     pick,
@@ -740,6 +741,17 @@ class PlayMessage:
 
 
 @dataclass(frozen=True)
+class SendToVoicemail:
+    """Let the caller leave a message; the PBX reports it (pbx.events.VoicemailLeft)
+    and the digital desk routes it in ``queue``."""
+
+    call_id: str
+    channel: str
+    queue: str
+    why: str
+
+
+@dataclass(frozen=True)
 class SendCallerAway:
     """Play ``sound`` (None: the standard closed message) to the caller, then hang up."""
 
@@ -858,6 +870,7 @@ Command = (
     | StatusRefused
     | MoveCaller
     | SendCallerAway
+    | SendToVoicemail
     | AnnouncePosition
     | PlayMessage
 )
@@ -1088,6 +1101,10 @@ def _overflow(
     """Send a caller where the queue's overflow says (or ``to``, for the exit key).
     ``caller`` is not in ``waiting``."""
     target: Overflow | None = queue.overflow if to is None else to
+    if isinstance(target, OverflowToVoicemail):
+        out.append(SendToVoicemail(caller.call_id, caller.channel, queue.id, why))
+        out.append(InteractionEnded(caller.call_id, "overflowed", state.now))
+        return state
     if isinstance(target, OverflowToQueue):
         other = state.queues[target.queue]
         full = other.max_length is not None and (

@@ -29,6 +29,7 @@ from vcc.pbx.events import (
     PbxReady,
     PromptDone,
     ReservedDialFailed,
+    VoicemailLeft,
 )
 
 
@@ -94,6 +95,8 @@ def _user_event(m: Headers) -> PbxEvent | None:
         return _reserved_dial_failed(m)
     if m["UserEvent"] == "VccConsultEnded":
         return ConsultLineEnded(_at(m), m["Channel"], m["Uniqueid"], m["DialStatus"])
+    if m["UserEvent"] == "VccVoicemail":
+        return VoicemailLeft(_at(m), m["CallerUniqueid"], m["Name"], m["Queue"], m["Caller"])
     if m["UserEvent"] == "VccDialFailed":  # the channel's own Dial: no callee leg
         return DialEnded(_at(m), m["Channel"], m["Uniqueid"], "", "", m["DialStatus"])
     return None

@@ -155,6 +155,17 @@ class CallerPressed(PbxEvent):
 
 
 @dataclass(frozen=True)
+class VoicemailLeft(PbxEvent):
+    """A caller sent to voicemail hung up: ``name`` is the file vcc named (it may be
+    missing or empty: they hung up before the tone)."""
+
+    uniqueid: str
+    name: str
+    queue: str
+    caller: str
+
+
+@dataclass(frozen=True)
 class PromptDone(PbxEvent):
     """An agent recording a custom prompt by phone chose: '1' keep, '2' (never sent:
     the dialplan records again), anything else or 'hangup': discard."""

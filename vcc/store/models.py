@@ -707,3 +707,191 @@ class WfmSwapDecline(Base):
     agent_id: Mapped[str] = mapped_column(
         ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+# -- omnichannel: CRM, chat, email, voicemail, help (vcc.digital) -------------------------
+# A chat, email or voicemail is an ``interaction`` like a call (kind, queue, agent,
+# outcome); these tables hold what only it has. Files (attachments, voicemail audio)
+# are stored under names vcc generates, never under a name a customer sent.
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ChatSender(enum.StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class MailDirection(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class HelpKind(enum.StrEnum):
+    FAQ = "faq"  # a short answer an agent inserts into a chat or email
+    ARTICLE = "article"  # a knowledge-base article an agent reads
+
+
+class Customer(Base):
+    """Someone the contact center serves, found again by phone number or email."""
+
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    company: Mapped[str] = mapped_column(String(120), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CrmCase(Base):
+    """A customer's question or problem, open until an agent closes it; an email
+    accepted by an agent opens one by itself (``interaction_id``)."""
+
+    __tablename__ = "crm_case"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer.id", ondelete="SET NULL"), index=True
+    )
+    interaction_id: Mapped[str | None] = mapped_column(
+        ForeignKey("interaction.id", ondelete="SET NULL")
+    )
+    subject: Mapped[str] = mapped_column(String(300))
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus, "case_status"))
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agent.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class CrmTask(Base):
+    """Something to do for a customer or a case (call back, send a form), by when."""
+
+    __tablename__ = "crm_task"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crm_case.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    due: Mapped[date | None] = mapped_column(Date)
+    done: Mapped[bool] = mapped_column(default=False)
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agent.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChatSession(Base):
+    """A customer's web chat: who they said they are, and the hash of the token their
+    browser holds (the token itself is never stored)."""
+
+    __tablename__ = "chat_session"
+
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(254))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"))
+
+
+class ChatMessage(Base):
+    """One line of a chat's transcript."""
+
+    __tablename__ = "chat_message"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interaction.id", ondelete="CASCADE"), index=True
+    )
+    sender: Mapped[ChatSender] = mapped_column(_enum(ChatSender, "chat_sender"))
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agent.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class MailMessage(Base):
+    """An email received or sent; ``message_id`` and ``refs`` thread the replies."""
+
+    __tablename__ = "mail_message"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    interaction_id: Mapped[str | None] = mapped_column(
+        ForeignKey("interaction.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crm_case.id", ondelete="SET NULL"), index=True
+    )
+    direction: Mapped[MailDirection] = mapped_column(_enum(MailDirection, "mail_direction"))
+    message_id: Mapped[str] = mapped_column(String(255), index=True)
+    in_reply_to: Mapped[str] = mapped_column(String(255), default="")
+    refs: Mapped[str] = mapped_column(Text, default="")
+    sender: Mapped[str] = mapped_column(String(254))
+    recipients: Mapped[str] = mapped_column(String(1000))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agent.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
+
+
+class MailAttachment(Base):
+    """A file that came with an email: ``stored_as`` is vcc's name for it on disk;
+    ``filename`` the sender's, cleaned, for display only."""
+
+    __tablename__ = "mail_attachment"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    mail_id: Mapped[int] = mapped_column(
+        ForeignKey("mail_message.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(100))
+    stored_as: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class Voicemail(Base):
+    """A message a caller left: ``file`` is vcc's name for the recording."""
+
+    __tablename__ = "voicemail"
+
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interaction.id", ondelete="CASCADE"), primary_key=True
+    )
+    file: Mapped[str] = mapped_column(String(64))
+    caller: Mapped[str] = mapped_column(String(32))
+    seconds: Mapped[float] = mapped_column(Float)
+
+
+class HelpArticle(Base):
+    """An FAQ answer or a knowledge-base article, managed by admins."""
+
+    __tablename__ = "help_article"
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    kind: Mapped[HelpKind] = mapped_column(_enum(HelpKind, "help_kind"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    tags: Mapped[str] = mapped_column(String(500), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AgentMessage(Base):
+    """A chat line from one agent to another (the console's agent-to-agent chat)."""
+
+    __tablename__ = "agent_message"
+    __table_args__ = (Index("ix_agent_message_to_at", "to_agent", "at"),)
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True)
+    from_agent: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    to_agent: Mapped[str] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+    read_at: Mapped[datetime | None]

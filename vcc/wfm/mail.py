@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 class Mailer(Protocol):
     async def send(self, to: str, subject: str, body: str) -> None: ...
 
+    async def send_message(self, message: EmailMessage) -> None:
+        """Send a message built elsewhere (a reply with its threading headers)."""
+
 
 def email_address(value: str) -> str:
     """One plain address (no display name, no list): what a header can carry safely."""
@@ -48,6 +51,9 @@ class SmtpMailer:
         message["To"] = email_address(to)
         message["Subject"] = " ".join(subject.split())  # no header injection by newlines
         message.set_content(body)
+        await asyncio.to_thread(self._deliver, message)
+
+    async def send_message(self, message: EmailMessage) -> None:
         await asyncio.to_thread(self._deliver, message)
 
     def _deliver(self, message: EmailMessage) -> None:

@@ -11,6 +11,8 @@ import { profileView } from "./profile.js";
 import { recordingsView } from "./recordings.js";
 import { statusView } from "./status.js";
 import { chooseReason, errorText, say } from "./ui.js";
+import { chatView, chatWith, emailView, loadWork, onDigitalEvent, voicemailView, workOf } from "./digital.js";
+import { crmView, knowledgeView, screenPop, showCustomer } from "./crm.js";
 import { wallboardView } from "./wallboard.js";
 import { scheduleView, swapsView, timeOffView } from "./wfm.js";
 import { planningAdminView } from "./wfm_admin.js";
@@ -44,7 +46,8 @@ async function loggedIn(me, idleSeconds) {
   session.lastUsed = Date.now();
   session.onExpired = () => loggedOut(t("session.expired"));
   page = me.agent_id ? "phone" : "wallboard";
-  events = liveEvents(onEvent, () => loadAll().catch(() => {}), (up) => { state.connected = up; changed("connection"); });
+  events = liveEvents(onEvent, () => { loadAll().catch(() => {}); loadWork().catch(() => {}); },
+    (up) => { state.connected = up; changed("connection"); });
   render();
 }
 
@@ -65,6 +68,16 @@ function onEvent(message) {
       say(t("notifications.new", { title: message.title, sender: message.sender }));
       break;
     case "recording": changed("recordings"); break;
+    default:
+      if (onDigitalEvent(message) && message.type === "work" && message.event === "offered") {
+        const w = message.work;
+        const query = w.channel === "voicemail" ? `phone=${encodeURIComponent(w.from)}` : `email=${encodeURIComponent(w.from)}`;
+        screenPop(w.id, query, go).catch(() => {});
+      }
+  }
+  const agent = myAgent();
+  if (message.type === "agent" && agent && message.agent.id === agent.id && ringing(agent) && agent.call.caller) {
+    screenPop(agent.call.offer_id || agent.call.caller, `phone=${encodeURIComponent(agent.call.caller)}`, go).catch(() => {});
   }
 }
 
@@ -94,6 +107,7 @@ function render() {
   const views = {
     phone: phoneView, status: statusView, notifications: notificationsView, wallboard: wallboardView,
     profile: profileView, recordings: recordingsView, help: helpView,
+    chat: chatView, email: emailView, voicemail: voicemailView, crm: crmView,
     planning: scheduleView, "time-off": timeOffView, swaps: swapsView, "planning-admin": planningAdminView,
   };
   current = (views[page] || phoneView)(content) || null;
@@ -110,6 +124,10 @@ function renderShell() {
   const onBreak = Boolean(agent && agent.status === "break");
   const tabs = [
     state.me.agent_id && ["phone", t("tab.phone")],
+    state.me.agent_id && ["chat", t("tab.chat"), workOf("chat").length],
+    state.me.agent_id && ["email", t("tab.email"), workOf("email").length],
+    state.me.agent_id && ["voicemail", t("tab.voicemail"), workOf("voicemail").length],
+    ["crm", t("tab.crm")],
     ["status", t("tab.status")],
     state.me.agent_id && ["notifications", t("tab.notifications"), state.unread],
     isSupervisor() && ["wallboard", t("tab.wallboard")],
@@ -142,9 +160,10 @@ function renderShell() {
   show(document.getElementById("shell-tabs"),
     tabs.map(([id, label, badge]) => h("button", {
       role: "tab", id: `tab-${id}`, "aria-selected": String(page === id), "aria-controls": "page",
-      class: "tab", disabled: onBreak, "data-ringing": String(id === "phone" && ringing(agent)),
+      class: "tab", disabled: onBreak,
+      "data-ringing": String((id === "phone" && ringing(agent)) || workOf(id).some((w) => !w.accepted)),
       onclick: () => go(id),
-    }, label, badge ? h("span", { class: "badge", "aria-label": t("notifications.unread", { n: badge }) }, String(badge)) : "")));
+    }, label, badge ? h("span", { class: "badge", "aria-label": t(id === "notifications" ? "notifications.unread" : "work.count", { n: badge }) }, String(badge)) : "")));
 }
 
 function ringing(agent) {
@@ -200,9 +219,11 @@ function languageSwitch() {
 }
 
 function helpView(container) {
+  const knowledge = h("div", { id: "knowledge" });
   show(container, h("section", { class: "card" },
     h("h2", {}, t("help.title")),
-    ...["statuses", "phone", "transfer", "status", "keyboard"].map((k) => h("p", {}, t(`help.${k}`)))));
+    ...["statuses", "phone", "transfer", "digital", "status", "keyboard"].map((k) => h("p", {}, t(`help.${k}`)))), knowledge);
+  knowledgeView(knowledge, state.me.role === "admin");
 }
 
 // -- inactivity: the server ends a session after an idle hour; say so before ----------
@@ -251,5 +272,7 @@ onChange((what) => {
   if (again && document.activeElement !== again) again.focus();
 });
 
+document.addEventListener("vcc:open-customer", (e) => { showCustomer(e.detail); go("crm"); });
+document.addEventListener("vcc:chat-with", (e) => { chatWith(e.detail); go("chat"); });
 setInterval(() => { tickTimers(); checkIdle(); }, 1000);
 start();

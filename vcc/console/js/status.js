@@ -59,14 +59,20 @@ function agentTable() {
   const rows = [...state.agents.values()].sort((a, b) => a.id.localeCompare(b.id));
   return h("table", { class: "grid", id: "agent-table" },
     h("caption", { class: "sr-only" }, t("status.agents")),
-    h("thead", {}, h("tr", {}, ["", t("status.agent"), t("status.status"), t("status.reason"), t("status.time")]
+    h("thead", {}, h("tr", {}, ["", t("status.agent"), t("status.status"), t("status.reason"), t("status.time"),
+      t("tab.chat"), t("tab.email"), t("tab.voicemail")]
       .map((c) => h("th", { scope: "col" }, c)))),
     h("tbody", {}, rows.map((a) => h("tr", { "data-agent": a.id },
       h("td", {}, star("agent", a.id)),
-      h("th", { scope: "row" }, a.id),
+      h("th", { scope: "row" }, a.id, state.me.agent_id && a.id !== state.me.agent_id ? [" ", h("button", {
+        class: "link", id: `chat-with-${a.id}`,
+        onclick: () => document.dispatchEvent(new CustomEvent("vcc:chat-with", { detail: a.id })),
+      }, t("status.chat_with"))] : ""),
       h("td", { class: `agent-status status-${a.status}` }, statusName(a.status)),
       h("td", {}, a.reason || ""),
-      h("td", { class: "num" }, a.seconds_in_status === null ? "–" : timer(statusStartedAt(a)))))));
+      h("td", { class: "num" }, a.seconds_in_status === null ? "–" : timer(statusStartedAt(a))),
+      ["chat", "email", "voicemail"].map((c) => h("td", { class: `num load-${c}` },
+        `${(state.loads[a.id] || {})[c] || 0}/${state.capacity[c] ?? "–"}`))))));
 }
 
 function favouriteList() {

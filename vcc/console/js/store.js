@@ -12,6 +12,12 @@ export const state = {
   recents: [],
   unread: 0,
   connected: false,
+  work: new Map(), // id → the agent's chats, emails, voicemails (offered or accepted)
+  chatLines: new Map(), // chat id → its lines
+  typing: new Map(), // chat id → when the customer last typed (browser ms)
+  loads: {}, // agent id → {chat, email, voicemail}: what each holds
+  capacity: {},
+  agentChat: [], // the lines with the agent chosen in the Chat tab
 };
 
 const listeners = new Set();
@@ -59,6 +65,8 @@ export async function loadAll() {
   state.queues.clear();
   queues.forEach(putQueue);
   state.codes = codes;
+  const desk = await api("GET", "/desk").catch(() => null);
+  if (desk) { state.loads = desk.agents; state.capacity = desk.capacity; }
   state.favourites = favourites;
   state.recents = recents;
   await loadUnread();

@@ -1,0 +1,1 @@
+"""Chats, emails, voicemails and the CRM: the channels beside calls (issue 9)."""
