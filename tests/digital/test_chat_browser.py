@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from playwright.async_api import Browser, FrameLocator, Page, expect
 
 from tests.digital.conftest import Desk, email_to_vcc, send_to_vcc
-from tests.harness.api import PASSWORD
+from tests.harness.api import PASSWORD, StandInPbx
 from tests.harness.browser import console, log_in, screenshot
 from tests.harness.until import eventually
 
@@ -119,6 +120,11 @@ async def test_the_crm_tab_finds_a_customer_and_the_help_page_searches_the_faq(
         await page.locator("#task-title").fill("Call back about the invoice")
         await page.locator("#task-add").click()
         await expect(page.locator("#crm-tasks")).to_contain_text("Call back about the invoice")
+        # Bellen from the record: agent first (the PBX is asked to ring anna's phone).
+        pbx = cast(StandInPbx, desk.engine.driver)
+        await page.locator("#crm-call").click()
+        await eventually(lambda: ("originate", "PJSIP/1001", "vcc-outbound") in pbx.actions,
+                         what="anna's phone rung first")  # fmt: skip
         await screenshot(page, "en", "crm")
         await page.locator("#menu-help").click()
         await page.locator("#help-search").fill("retour")

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from tests.digital.conftest import Desk, email_to_vcc, send_to_vcc
 from tests.harness.api import MAILBOX
 from tests.harness.until import eventually
+from vcc.digital.desk import DeskService
 from vcc.store.models import ChatMessage, CrmCase, Interaction, MailAttachment, MailMessage
 
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -244,3 +245,16 @@ async def test_admins_write_the_faq_and_agents_search_it(desk: Desk) -> None:
     await desk.refused("PUT", "/help/99999", "root", article, status=404)
     await desk.ok("DELETE", f"/help/{saved['id']}", "root")
     assert await desk.ok("GET", "/help?q=pakket", "anna") == []
+
+
+async def test_open_work_waits_again_after_a_restart(desk: Desk) -> None:
+    """A new controller over the same database: open chats are back on the desk,
+    offered again; ended ones stay ended."""
+    open_chat, _ = await desk.start_chat("nog open")
+    ended, _ = await desk.start_chat("al klaar")
+    await eventually(lambda: desk.api.digital.desk.items[ended].agent_id, what="offered")
+    await desk.api.digital.desk.end(ended)
+    again = DeskService(desk.engine, desk.api.digital.desk.sessions, lambda message: None)
+    await again.restore()
+    assert list(again.items) == [open_chat]
+    assert again.items[open_chat].agent_id is not None  # offered to an available agent

@@ -70,10 +70,18 @@ def agent_row(page: Page, agent_id: str) -> Locator:
 
 
 async def queue_call_answered(pbx: PbxHarness, page: Page, watcher: Page, lang: str) -> None:
-    """2001 calls support: the Phone tab flashes while 1001 rings; 1001 answers."""
+    """2001 calls support: the Phone tab flashes while 1001 rings, with the CRM's card
+    of the caller (the screen-pop); 1001 answers."""
+    created = await page.evaluate("""async () => (await fetch("/api/v1/customers", {
+        method: "POST", headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({name: "Carla de Vries", phone: "2001", company: "Bakkerij"}),
+      })).status""")  # fmt: skip
+    assert created == 201
     await pbx.phones["2001"].dial(QUEUE.extension)
     await pbx.phones["1001"].wait_for("CALL_INCOMING")
     await expect(page.locator("#tab-phone")).to_have_attribute("data-ringing", "true")
+    await expect(page.locator("#screen-pop")).to_contain_text("Carla de Vries")
+    await page.locator("#screen-pop-close").click()
     call = page.locator("#call")
     await expect(call).to_have_attribute("data-state", "ringing")
     await expect(call).to_contain_text(QUEUE.queue)

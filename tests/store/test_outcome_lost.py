@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from tests.store.test_migrations import TABLES
 from vcc.store import create_engine, head_revision, repository, upgrade
 from vcc.store.database import _create_engine, database_url
 from vcc.store.migrate import alembic_config
@@ -200,37 +201,11 @@ async def everything(url: str) -> dict[str, list[dict[str, Any]]]:
 # What revision 0004 added, which a database downgraded below it no longer has.
 # Columns and tables revisions 0004 and later added (0005: call recording).
 ADDED_IN_0004 = {"queue": {"default_handle_time_s", "exit_queue_id", "exit_message", "recording"}}
-TABLES_ADDED_IN_0004 = {
-    "tenant_settings",
-    "call_recording",
-    "call_recording_pause",
-    "agent_phone",
-    "app_user",
-    "user_session",
-    "user_favourite",
-    "wfm_activity",
-    "wfm_roster",
-    "wfm_day",
-    "wfm_block",
-    "wfm_request",
-    "wfm_balance",
-    "wfm_swap",
-    "wfm_swap_decline",
-    "user_recent",
-    "custom_recording",
-    "notification",
-    "notification_receipt",
-    "customer",
-    "crm_case",
-    "crm_task",
-    "chat_session",
-    "chat_message",
-    "mail_message",
-    "mail_attachment",
-    "voicemail",
-    "help_article",
-    "agent_message",
-}
+TABLES_BEFORE_0004 = {
+    "agent", "skill", "agent_skill", "queue", "queue_skill", "queue_member", "status_code",
+    "status_policy", "agent_status_change", "interaction", "interaction_offer",
+}  # fmt: skip
+TABLES_ADDED_IN_0004 = TABLES - TABLES_BEFORE_0004
 
 
 def before_0004(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:

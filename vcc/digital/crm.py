@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -165,10 +165,7 @@ class Crm:
 
     @staticmethod
     async def _customer(session: AsyncSession, customer_id: int) -> Customer:
-        found = await session.get(Customer, customer_id)
-        if found is None:
-            raise NotFound(f"customer {customer_id} does not exist")
-        return found
+        return await _row(session, Customer, customer_id, "customer")
 
     # -- cases and tasks ------------------------------------------------------------------
     async def add_case(
@@ -187,9 +184,7 @@ class Crm:
         except ValueError:
             raise InvalidInput("a case's status is open or closed") from None
         async with self.sessions() as session:
-            case = await session.get(CrmCase, case_id)
-            if case is None:
-                raise NotFound(f"case {case_id} does not exist")
+            case = await _row(session, CrmCase, case_id, "case")
             case.status = wanted
             case.closed_at = self.clock() if wanted is CaseStatus.CLOSED else None
             await session.commit()
@@ -208,8 +203,8 @@ class Crm:
         async with self.sessions() as session:
             if customer_id is not None:
                 await self._customer(session, customer_id)
-            if case_id is not None and await session.get(CrmCase, case_id) is None:
-                raise NotFound(f"case {case_id} does not exist")
+            if case_id is not None:
+                await _row(session, CrmCase, case_id, "case")
             task = CrmTask(customer_id=customer_id, case_id=case_id, due=day, done=False,
                            title=_plain(title, "a task's title", MAX_SUBJECT),
                            agent_id=agent_id, created_at=self.clock())  # fmt: skip
@@ -219,9 +214,7 @@ class Crm:
 
     async def set_task_done(self, task_id: int, done: bool) -> dict[str, Any]:
         async with self.sessions() as session:
-            task = await session.get(CrmTask, task_id)
-            if task is None:
-                raise NotFound(f"task {task_id} does not exist")
+            task = await _row(session, CrmTask, task_id, "task")
             task.done = done
             await session.commit()
             return task_view(task)
@@ -249,10 +242,7 @@ class Crm:
                 article = HelpArticle()
                 session.add(article)
             else:
-                found = await session.get(HelpArticle, article_id)
-                if found is None:
-                    raise NotFound(f"article {article_id} does not exist")
-                article = found
+                article = await _row(session, HelpArticle, article_id, "article")
             article.kind = _help_kind(str(fields.get("kind", "faq")))
             article.title = _plain(fields.get("title"), "a title", 200)
             article.body = _plain(fields.get("body"), "the text", MAX_ARTICLE, lines=True)
@@ -263,11 +253,19 @@ class Crm:
 
     async def delete_article(self, article_id: int) -> None:
         async with self.sessions() as session:
-            found = await session.get(HelpArticle, article_id)
-            if found is None:
-                raise NotFound(f"article {article_id} does not exist")
-            await session.delete(found)
+            await session.delete(await _row(session, HelpArticle, article_id, "article"))
             await session.commit()
+
+
+R = TypeVar("R", Customer, CrmCase, CrmTask, HelpArticle)
+
+
+async def _row(session: AsyncSession, model: type[R], key: int, what: str) -> R:
+    """The row ``key`` of ``model`` (NotFound, naming ``what``, if there is none)."""
+    found = await session.get(model, key)
+    if found is None:
+        raise NotFound(f"{what} {key} does not exist")
+    return found
 
 
 def _like(words: str) -> str:
@@ -300,8 +298,8 @@ async def open_case(
     session: AsyncSession, customer_id: int | None, subject: str, agent_id: str | None,
     interaction_id: str | None, at: datetime,
 ) -> CrmCase:  # fmt: skip
-    if customer_id is not None and await session.get(Customer, customer_id) is None:
-        raise NotFound(f"customer {customer_id} does not exist")
+    if customer_id is not None:
+        await _row(session, Customer, customer_id, "customer")
     case = CrmCase(customer_id=customer_id, subject=_plain(subject, "a subject", MAX_SUBJECT),
                    status=CaseStatus.OPEN, agent_id=agent_id, interaction_id=interaction_id,
                    created_at=at)  # fmt: skip

@@ -108,7 +108,7 @@ export async function screenPop(key, query, go) {
     h("p", { class: "muted" }, t("crm.pop_summary", { cases: open.length, contacts: found.history.length })),
     h("div", { class: "buttons" },
       h("button", { class: "link", id: "screen-pop-open", onclick: () => { pop.remove(); showCustomer(found.id); go("crm"); } }, t("crm.open_customer")),
-      h("button", { class: "link", onclick: () => pop.remove() }, t("close"))));
+      h("button", { class: "link", id: "screen-pop-close", onclick: () => pop.remove() }, t("close"))));
   document.body.append(pop);
   say(t("crm.pop_said", { name: found.name }));
 }

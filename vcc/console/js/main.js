@@ -77,7 +77,7 @@ function onEvent(message) {
   }
   const agent = myAgent();
   if (message.type === "agent" && agent && message.agent.id === agent.id && ringing(agent) && agent.call.caller) {
-    screenPop(agent.call.offer_id || agent.call.caller, `phone=${encodeURIComponent(agent.call.caller)}`, go).catch(() => {});
+    screenPop(agent.call.interaction_id || agent.call.caller, `phone=${encodeURIComponent(agent.call.caller)}`, go).catch(() => {});
   }
 }
 
