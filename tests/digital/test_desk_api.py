@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from tests.digital.conftest import Desk, email_to_vcc, send_to_vcc
 from tests.harness.api import MAILBOX
 from tests.harness.until import eventually
+from vcc.digital import chat as chat_service
 from vcc.digital.desk import DeskService
 from vcc.store.models import ChatMessage, CrmCase, Interaction, MailAttachment, MailMessage
 
@@ -37,6 +38,7 @@ async def test_a_chat_reaches_an_agent_who_accepts_writes_and_ends_it(desk: Desk
     assert desk.load(agent) == 1
     await desk.ok("POST", f"/work/{chat_id}/accept", user)
     await customer.wait("accepted")
+    await desk.refused("GET", f"/chats/{chat_id}", other, status=403)  # not theirs to read
     # The router hears of it: no call for this agent while chatting.
     await eventually(lambda: desk.engine.state.agents[agent].busy_elsewhere, what="busy elsewhere")
 
@@ -142,6 +144,9 @@ async def test_an_email_becomes_a_case_and_the_reply_arrives_threaded(desk: Desk
     [attached] = first["attachments"]
     assert attached["filename"] == "passwd"  # the sender's path is gone
     await desk.ok("POST", f"/work/{work.id}/accept", user)
+    other = "bob" if user == "anna" else "anna"
+    await desk.refused("GET", f"/emails/{work.id}", other, status=403)
+    await desk.refused("GET", f"/attachments/{attached['id']}", other, status=403)
     thread = await desk.ok("GET", f"/emails/{work.id}", user)
     assert thread["case_id"] is not None
     case_id = thread["case_id"]
@@ -258,3 +263,18 @@ async def test_open_work_waits_again_after_a_restart(desk: Desk) -> None:
     await again.restore()
     assert list(again.items) == [open_chat]
     assert again.items[open_chat].agent_id is not None  # offered to an available agent
+
+
+async def test_a_queue_with_too_many_waiting_chats_refuses_a_new_one(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chat door is public: a flood waits no deeper than the limit."""
+    monkeypatch.setattr(chat_service, "MAX_WAITING", 2)
+    for agent_id in ("1001", "1002"):
+        await desk.ok("PUT", f"/agents/{agent_id}/status", "sup", {"status": "logged_out"})
+    await desk.start_chat("een")
+    await desk.start_chat("twee")
+    third = {"queue": "support", "name": "Carla", "text": "drie"}
+    error = await desk.refused("POST", "/public/chats", None, third, status=503)
+    assert error["code"] == "chats-full"
+    assert desk.api.digital.desk.waiting()["support"]["chat"] == 2

@@ -14,7 +14,7 @@ from vcc.api.schema import Field
 from vcc.core.access import Permission, allowed
 from vcc.core.channels import Channel
 from vcc.digital.service import DigitalService
-from vcc.errors import InvalidInput
+from vcc.errors import AccessDenied, InvalidInput
 
 WORK = Access(any=Permission.ANY_WORK, own=Permission.OWN_WORK)
 OWN_WORK = Access(own=Permission.OWN_WORK)
@@ -87,15 +87,19 @@ async def end(request: web.Request) -> web.Response:
 
 
 # -- chat ------------------------------------------------------------------------------------
+async def may_see(request: web.Request, work: str | None) -> None:
+    """Supervisors see every chat, email and voicemail; an agent those offered to or
+    handled by them."""
+    if _may_see_all(request):
+        return
+    if work is None or not await digital(request).desk.held_by(work, principal(request).agent_id):
+        raise AccessDenied("this is not your chat, email or voicemail")
+
+
 async def chat(request: web.Request) -> web.Response:
-    service, work = digital(request), work_id(request)
-    view = await service.chats.chat_of(work)
-    who = principal(request)
-    if view["agent_id"] != who.agent_id and not _may_see_all(request):
-        item = service.desk.items.get(work)
-        if item is None or item.agent_id != who.agent_id:  # offered to them: they may look
-            raise InvalidInput("this chat is not yours")
-    return web.json_response(view)
+    work = work_id(request)
+    await may_see(request, work)
+    return web.json_response(await digital(request).chats.chat_of(work))
 
 
 async def chat_say(request: web.Request) -> web.Response:
@@ -122,7 +126,9 @@ async def agent_chat_send(request: web.Request) -> web.Response:
 
 # -- email and voicemail -----------------------------------------------------------------------
 async def email_thread(request: web.Request) -> web.Response:
-    return web.json_response(await digital(request).mailbox.thread(work_id(request)))
+    work = work_id(request)
+    await may_see(request, work)
+    return web.json_response(await digital(request).mailbox.thread(work))
 
 
 async def email_reply(request: web.Request) -> web.Response:
@@ -132,9 +138,10 @@ async def email_reply(request: web.Request) -> web.Response:
 
 
 async def attachment(request: web.Request) -> web.StreamResponse:
-    path, filename, content_type = await digital(request).mailbox.attachment(
+    path, filename, content_type, work = await digital(request).mailbox.attachment(
         number(request, "attachment_id")
     )
+    await may_see(request, work)
     # Always a download, never shown inline: a customer's file is no page of ours.
     return web.FileResponse(path, headers={
         "Content-Type": content_type, "X-Content-Type-Options": "nosniff",
@@ -143,7 +150,9 @@ async def attachment(request: web.Request) -> web.StreamResponse:
 
 
 async def voicemail_audio(request: web.Request) -> web.StreamResponse:
-    path = await digital(request).voicemail.audio(work_id(request))
+    work = work_id(request)
+    await may_see(request, work)
+    path = await digital(request).voicemail.audio(work)
     return web.FileResponse(path, headers={"Content-Type": "audio/wav"})
 
 

@@ -72,10 +72,14 @@ class Desk:
     last_agent: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def load(self, agent_id: str) -> dict[Channel, int]:
-        counts = dict.fromkeys(Channel, 0)
+        return self.loads().get(agent_id, dict.fromkeys(Channel, 0))
+
+    def loads(self) -> dict[str, dict[Channel, int]]:
+        """What each agent who holds anything holds, per channel (one pass)."""
+        counts: dict[str, dict[Channel, int]] = {}
         for w in self.work.values():
-            if w.agent_id == agent_id:
-                counts[w.channel] += 1
+            if w.agent_id is not None:
+                counts.setdefault(w.agent_id, dict.fromkeys(Channel, 0))[w.channel] += 1
         return counts
 
 
@@ -207,30 +211,44 @@ def _route(
     if not waiting:
         return desk
     work = dict(desk.work)
-    loads = {a: desk.load(a) for a in agents}
+    loads = desk.loads()
     last = dict(desk.last_agent)
+    # Who may take work of a queue and channel at all, found once per pass: a busy
+    # center has hundreds waiting for the same few pools (each only shrinks here).
+    pools: dict[tuple[str, Channel], list[Agent]] = {}
     for item in waiting:
         queue = queues[item.queue]
         limit = desk.capacity.limits.get(item.channel, 0)
-        needed = queue.required_skills
+        key = (item.queue, item.channel)
+        if key not in pools:
+            needed = queue.required_skills
+            pools[key] = [
+                a for a in agents.values()
+                if a.status.takes_queue_offers and a.offer_id is None and item.queue in a.queues
+                and qualifies(a.skills, needed)
+            ]  # fmt: skip
+        pool = pools[key] = [a for a in pools[key] if _held(loads, a.id, item.channel) < limit]
         candidates = [
-            Candidate(a.id, a.idle_since, a.calls_answered, skill_score(a.skills, needed))
-            for a in agents.values()
-            if a.status.takes_queue_offers and a.offer_id is None and item.queue in a.queues
-            and qualifies(a.skills, needed) and loads[a.id][item.channel] < limit
-            and a.id not in item.declined_by
+            Candidate(a.id, a.idle_since, a.calls_answered,
+                      skill_score(a.skills, queue.required_skills))
+            for a in pool if a.id not in item.declined_by
         ]  # fmt: skip
         if not candidates:
             continue
         # The least loaded in this channel first (spreading chats), then the strategy.
-        fewest = min(loads[c.agent_id][item.channel] for c in candidates)
-        candidates = [c for c in candidates if loads[c.agent_id][item.channel] == fewest]
+        fewest = min(_held(loads, c.agent_id, item.channel) for c in candidates)
+        candidates = [c for c in candidates if _held(loads, c.agent_id, item.channel) == fewest]
         chosen = pick(queue.strategy, candidates, last.get(item.queue))
         work[item.id] = replace(item, agent_id=chosen, offered_at=now)
-        loads[chosen][item.channel] += 1
+        loads.setdefault(chosen, dict.fromkeys(Channel, 0))[item.channel] += 1
         last[item.queue] = chosen
         out.append(OfferWork(item.id, chosen, item.channel))
     return replace(desk, work=MappingProxyType(work), last_agent=MappingProxyType(last))
+
+
+def _held(loads: Mapping[str, Mapping[Channel, int]], agent_id: str, channel: Channel) -> int:
+    held = loads.get(agent_id)
+    return 0 if held is None else held[channel]
 
 
 def _tell_router(desk: Desk, out: list[DeskCommand]) -> Desk:

@@ -30,13 +30,19 @@ from vcc.core.channels import Channel
 from vcc.core.notifications import text
 from vcc.digital.crm import match_customer
 from vcc.digital.desk import DeskService, Item
-from vcc.errors import AccessDenied, InvalidInput, NotFound
+from vcc.errors import AccessDenied, InvalidInput, NotFound, VccError
 from vcc.store.models import AgentMessage, ChatMessage, ChatSender, ChatSession, Interaction
 from vcc.wfm.mail import email_address
 
 MAX_LINE = 2000  # characters in one chat message
 MAX_NAME = 80
 TRANSCRIPT_SENT = 200  # lines a (re)connecting customer is sent
+MAX_WAITING = 100  # chats waiting in one queue: beyond, a new one is refused (public door)
+
+
+class ChatsFull(VccError):
+    code = "chats-full"
+    http_status = 503
 
 
 def line(value: object) -> str:
@@ -61,6 +67,9 @@ class ChatService:
         name = text(name, what="your name", limit=MAX_NAME, lines=False)
         address = email_address(email).lower() if email else None
         first = line(first)
+        if self.desk.waiting().get(queue, {}).get(Channel.CHAT.value, 0) >= MAX_WAITING:
+            raise ChatsFull("every agent is busy and many chats are waiting",
+                            hint="try again in a few minutes, or call us")  # fmt: skip
         async with self.sessions() as session:
             customer = await match_customer(session, email=address)
         customer_id = customer.id if customer is not None else None

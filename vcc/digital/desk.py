@@ -139,13 +139,27 @@ class DeskService:
             raise NotYours(f"{item.channel.value} {work_id} is not one you accepted")
         return item
 
+    async def held_by(self, work_id: str, agent_id: str | None) -> bool:
+        """Is (or was) ``work_id`` offered to or handled by ``agent_id``? (NotFound:
+        there is no such chat, email or voicemail.)"""
+        item = self.items.get(work_id)
+        if item is not None and agent_id is not None and item.agent_id == agent_id:
+            return True
+        async with self.sessions() as session:
+            row = await session.get(Interaction, work_id[:64])
+        if row is None or row.kind is InteractionKind.CALL:
+            raise NotFound(f"no chat, email or voicemail {work_id[:40]!r}")
+        return agent_id is not None and row.agent_id == agent_id
+
     def of(self, agent_id: str) -> list[Item]:
         return sorted((i for i in self.items.values() if i.agent_id == agent_id),
                       key=lambda i: i.arrived_at)  # fmt: skip
 
     def loads(self) -> dict[str, dict[str, int]]:
         """Per agent, what they hold in each channel (the Status tab)."""
-        return {a: {c.value: n for c, n in self.desk.load(a).items()}
+        held = self.desk.loads()
+        none = dict.fromkeys(Channel, 0)
+        return {a: {c.value: n for c, n in held.get(a, none).items()}
                 for a in self.engine.state.agents}  # fmt: skip
 
     def waiting(self) -> dict[str, dict[str, int]]:
@@ -193,7 +207,7 @@ class DeskService:
 
     def _handle(self, event: DeskEvent) -> bool:
         """Apply ``event``; carry out its commands. True if the desk refused it."""
-        before = {a: self.desk.load(a) for a in self.engine.state.agents}
+        before = self.desk.loads()
         self.desk, commands = channels.handle(
             self.desk, self.engine.state.agents, self.engine.state.queues, event
         )
@@ -229,9 +243,10 @@ class DeskService:
                     listener(told)
                 except Exception:
                     log.exception("a desk listener failed on %s", type(told).__name__)
-        for agent_id in self.engine.state.agents:
-            load = self.desk.load(agent_id)
-            if load != before.get(agent_id):
+        after = self.desk.loads()
+        for agent_id in sorted(before.keys() | after.keys()):
+            if after.get(agent_id) != before.get(agent_id):
+                load = after.get(agent_id, dict.fromkeys(Channel, 0))
                 counts = {c.value: n for c, n in load.items()}
                 self.publish({"type": "desk", "agent_id": agent_id, "load": counts})
         return refused

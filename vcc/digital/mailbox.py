@@ -177,13 +177,15 @@ class MailboxService:
             await session.commit()
             return _view(row, [])
 
-    async def attachment(self, attachment_id: int) -> tuple[Path, str, str]:
-        """An attachment's file, display name and type."""
+    async def attachment(self, attachment_id: int) -> tuple[Path, str, str, str | None]:
+        """An attachment's file, display name, type and the email's work id."""
         async with self.sessions() as session:
             found = await session.get(MailAttachment, attachment_id)
+            mail_row = await session.get(MailMessage, found.mail_id) if found else None
         if found is None or not (self.folder / found.stored_as).is_file():
             raise NotFound(f"attachment {attachment_id} does not exist")
-        return self.folder / found.stored_as, found.filename, found.content_type
+        work_id = mail_row.interaction_id if mail_row is not None else None
+        return self.folder / found.stored_as, found.filename, found.content_type, work_id
 
     @staticmethod
     async def _first(session: AsyncSession, work_id: str) -> MailMessage:
