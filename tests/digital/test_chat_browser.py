@@ -120,12 +120,12 @@ async def test_the_crm_tab_finds_a_customer_and_the_help_page_searches_the_faq(
         await page.locator("#task-title").fill("Call back about the invoice")
         await page.locator("#task-add").click()
         await expect(page.locator("#crm-tasks")).to_contain_text("Call back about the invoice")
+        await screenshot(page, "en", "crm")
         # Bellen from the record: agent first (the PBX is asked to ring anna's phone).
         pbx = cast(StandInPbx, desk.engine.driver)
         await page.locator("#crm-call").click()
         await eventually(lambda: ("originate", "PJSIP/1001", "vcc-outbound") in pbx.actions,
                          what="anna's phone rung first")  # fmt: skip
-        await screenshot(page, "en", "crm")
         await page.locator("#menu-help").click()
         await page.locator("#help-search").fill("retour")
         await expect(page.locator("#help-articles")).to_contain_text("Zo stuurt u iets terug.")

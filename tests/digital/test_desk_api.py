@@ -57,6 +57,11 @@ async def test_a_chat_reaches_an_agent_who_accepts_writes_and_ends_it(desk: Desk
         what="the customer's line at the agent",
     )
 
+    # The customer closes the window: the agent is told; back with the token, all is there.
+    await customer.close()
+    await listener.wait("chat-left", chat_id=chat_id)
+    customer = await desk.customer(chat_id, token)
+    await customer.wait("message", text=HOSTILE)
     await desk.ok("POST", f"/work/{chat_id}/end", user)
     await customer.wait("ended")
     assert desk.load(agent) == 0

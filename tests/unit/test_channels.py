@@ -120,3 +120,14 @@ def test_work_for_an_unknown_queue_or_twice_is_refused() -> None:
     desk, _ = handle(Desk(), team, QUEUES, WorkArrived("y", Channel.EMAIL, "support", 0))
     _, out = handle(desk, team, QUEUES, WorkArrived("y", Channel.EMAIL, "support", 1))
     assert out[0] == WorkRefused("y", "duplicate")
+
+
+def test_an_offer_open_when_its_agent_goes_on_break_goes_to_someone_else() -> None:
+    team = agents("1001", "1002")
+    desk, out = handle(Desk(), team, QUEUES, WorkArrived("c0", Channel.CHAT, "support", 1))
+    assert OfferWork("c0", "1001", Channel.CHAT) in out
+    team["1001"] = replace(team["1001"], status=Status.BREAK)
+    desk, out = handle(desk, team, QUEUES, DeskTick(2))
+    assert WithdrawWork("c0", "1001") in out
+    assert OfferWork("c0", "1002", Channel.CHAT) in out
+    assert "1001" not in desk.work["c0"].declined_by  # theirs again once back

@@ -9,7 +9,8 @@ as routing.OtherWorkChanged). The rules:
    an offer counts against it from the moment it is made.
 2. An agent is offered digital work only while Available, not ringing or on a call,
    serving the queue with its skills, under the channel's capacity, and not having
-   declined (or let time out) this very interaction.
+   declined (or let time out) this very interaction. An offer still open when its
+   agent leaves Available goes back to wait (the desk hears of every status change).
 3. Waiting work is served by channel priority (the admin's order), then arrival;
    among the agents who may take it, the least loaded in that channel, then the
    queue's strategy picks, as for calls.
@@ -179,12 +180,17 @@ def handle(
             work.pop(event.work_id, None)
         case DeskTick():
             for item in list(work.values()):
-                late = (
-                    item.offered_at is not None
-                    and not item.accepted
-                    and (event.now - item.offered_at >= desk.capacity.offer_timeout)
-                )
-                if late and item.agent_id is not None:
+                if item.agent_id is None or item.accepted:
+                    continue
+                holder = agents.get(item.agent_id)
+                if holder is None or not holder.status.takes_queue_offers:
+                    # Gone on break or logged out with it ringing: someone else's now,
+                    # and theirs again once back (no decline is noted).
+                    out.append(WithdrawWork(item.id, item.agent_id))
+                    work[item.id] = replace(item, agent_id=None, offered_at=None)
+                elif item.offered_at is not None and (
+                    event.now - item.offered_at >= desk.capacity.offer_timeout
+                ):
                     out.append(WithdrawWork(item.id, item.agent_id))
                     work[item.id] = _back(item)
     desk = replace(desk, work=MappingProxyType(work))

@@ -55,6 +55,7 @@ class ChatService:
     desk: DeskService
     publish: Callable[[dict[str, Any]], None]  # to agents (the API's hub)
     customers: EventHub = field(default_factory=EventHub)
+    windows: dict[str, int] = field(default_factory=dict)  # chat → customer sockets open
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def __post_init__(self) -> None:
@@ -119,9 +120,18 @@ class ChatService:
                 error = getattr(exc, "message", "not JSON")
                 self.customers.publish({"type": "error", "chat_id": chat_id, "message": error})
 
-        return await self.customers.serve(
-            request, lambda m: m.get("chat_id") == chat_id, heard=heard, first=first
-        )
+        self.windows[chat_id] = self.windows.get(chat_id, 0) + 1
+        try:
+            return await self.customers.serve(
+                request, lambda m: m.get("chat_id") == chat_id, heard=heard, first=first
+            )
+        finally:
+            # The customer's last window closed: tell the agent (they may come back
+            # with the same token; the chat stays until someone ends it).
+            self.windows[chat_id] -= 1
+            if not self.windows[chat_id]:
+                del self.windows[chat_id]
+                self._to_agent(chat_id, {"type": "chat-left", "chat_id": chat_id})
 
     # -- the agent's side ------------------------------------------------------------------
     async def agent_says(self, chat_id: str, agent_id: str, said: str) -> dict[str, Any]:

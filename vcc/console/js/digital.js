@@ -36,10 +36,16 @@ export function onDigitalEvent(message) {
     case "chat":
       (state.chatLines.get(message.chat_id) || state.chatLines.set(message.chat_id, []).get(message.chat_id))
         .push(message.message);
+      if (message.message.from === "customer") state.left.delete(message.chat_id);
       state.typing.delete(message.chat_id);
       changed("chat");
       return true;
+    case "chat-left":
+      state.left.add(message.chat_id);
+      changed("chat");
+      return true;
     case "chat-typing":
+      state.left.delete(message.chat_id);
       state.typing.set(message.chat_id, Date.now());
       changed("chat");
       setTimeout(() => changed("chat"), 4000);
@@ -232,7 +238,8 @@ export function chatView(container) {
       h("span", { class: "who" }, m.from === "customer" ? w.title : m.from === "agent" ? t("chat.you") : ""),
       h("span", { class: "text" }, m.from === "system" ? t(`chat.system.${m.text}`, { fallback: m.text }) : m.text))));
     const since = state.typing.get(w.id);
-    typing.textContent = since && Date.now() - since < 4000 ? t("chat.typing", { name: w.title }) : "";
+    typing.textContent = state.left.has(w.id) ? t("chat.left", { name: w.title })
+      : since && Date.now() - since < 4000 ? t("chat.typing", { name: w.title }) : "";
     const list = desk.querySelector("#chat-list");
     if (list) list.replaceWith(workList("chat"));
   }

@@ -400,6 +400,7 @@ const nl = {
   "help.digital": "Chat, E-mail en Voicemail: nieuw werk knippert in het tabblad; Accepteren of Weigeren. In een chat of antwoord voegt Ctrl+/ een FAQ-antwoord in. Zolang u chats of e-mails hebt, krijgt u geen oproepen (tenzij de beheerder dat toestaat).",
   "faq.shortcut": "FAQ invoegen: snelkoppeling + Enter",
   "status.chat_with": "Chatten",
+  "chat.left": "{name} heeft het chatvenster gesloten.",
 };
 
 const en = {
@@ -800,6 +801,7 @@ const en = {
   "help.digital": "Chat, Email and Voicemail: new work flashes in its tab; Accept or Decline it. In a chat or a reply, Ctrl+/ inserts an FAQ answer. While you have chats or emails you get no calls (unless the admin allows it).",
   "faq.shortcut": "Insert FAQ: shortcut + Enter",
   "status.chat_with": "Chat",
+  "chat.left": "{name} closed the chat window.",
 };
 
 export const STRINGS = { nl, en };

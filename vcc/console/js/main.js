@@ -178,7 +178,7 @@ function controlPanel(agent) {
       h("strong", {}, statusName(agent.status)),
       agent.reason ? h("span", { class: "reason" }, ` (${agent.reason})`) : "",
       agent.seconds_in_status === null ? "" : [" ", timer(statusStartedAt(agent))],
-      agent.requested ? h("span", { class: "next" }, ` → ${label(agent.requested)}`) : ""),
+      agent.requested && agent.requested !== agent.status ? h("span", { class: "next" }, ` → ${label(agent.requested)}`) : ""),
     h("div", { class: "status-buttons", role: "group", "aria-label": t("control.change") },
       STATUSES.map((s) => h("button", {
         class: `status status-${s}`, "data-status": s, "aria-pressed": String(agent.status === s),

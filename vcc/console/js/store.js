@@ -15,6 +15,7 @@ export const state = {
   work: new Map(), // id → the agent's chats, emails, voicemails (offered or accepted)
   chatLines: new Map(), // chat id → its lines
   typing: new Map(), // chat id → when the customer last typed (browser ms)
+  left: new Set(), // chats whose customer closed the window
   loads: {}, // agent id → {chat, email, voicemail}: what each holds
   capacity: {},
   agentChat: [], // the lines with the agent chosen in the Chat tab
