@@ -200,7 +200,8 @@ async def everything(url: str) -> dict[str, list[dict[str, Any]]]:
 
 # What revision 0004 added, which a database downgraded below it no longer has.
 # Columns and tables revisions 0004 and later added (0005: call recording).
-ADDED_IN_0004 = {"queue": {"default_handle_time_s", "exit_queue_id", "exit_message", "recording"}}
+ADDED_IN_0004 = {"queue": {"default_handle_time_s", "exit_queue_id", "exit_message", "recording",
+                           "overflow_voicemail", "exit_voicemail"}}  # fmt: skip
 TABLES_BEFORE_0004 = {
     "agent", "skill", "agent_skill", "queue", "queue_skill", "queue_member", "status_code",
     "status_policy", "agent_status_change", "interaction", "interaction_offer",

@@ -138,11 +138,8 @@ async def test_applying_the_demo_tenant_stores_all_of_it(sessions: Sessions) -> 
     assert (support.announce_position_every_s, support.announce_only_when_improved) == (30, True)
     assert (support.exit_key, support.exit_queue_id, support.exit_message) == ("0", "sales", None)
     assert (support.default_handle_time_s, sales.default_handle_time_s) == (180, 180)
-    assert (sales.extension, sales.overflow_message, sales.max_wait_s) == (
-        "7001",
-        "tt-allbusy",
-        300,
-    )
+    assert (sales.extension, sales.overflow_message, sales.max_wait_s) == ("7001", None, 300)
+    assert (sales.overflow_voicemail, support.overflow_voicemail) == (True, False)
     assert {s.skill_id: s.min_level for s in sales.skills} == {"dutch": 1}
 
     assert {a.id: (a.name, a.extension) for a in agents.values()} == {

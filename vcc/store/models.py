@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
@@ -222,6 +223,8 @@ class Queue(Base):
         ForeignKey("queue.id", ondelete="SET NULL")
     )
     overflow_message: Mapped[str | None] = mapped_column(String(SOUND_LENGTH))
+    # …or leaves a message, which waits in this queue (vcc.digital.voicemail)
+    overflow_voicemail: Mapped[bool] = mapped_column(default=False, server_default=false())
     max_length: Mapped[int | None]  # waiting interactions; None: no limit
     join_when_empty: Mapped[bool] = mapped_column(default=True)  # no agent logged in
     leave_when_empty: Mapped[bool] = mapped_column(default=False)
@@ -234,6 +237,7 @@ class Queue(Base):
     exit_key: Mapped[str | None] = mapped_column(String(1))
     exit_queue_id: Mapped[str | None] = mapped_column(ForeignKey("queue.id", ondelete="SET NULL"))
     exit_message: Mapped[str | None] = mapped_column(String(SOUND_LENGTH))
+    exit_voicemail: Mapped[bool] = mapped_column(default=False, server_default=false())
     announce_position_every_s: Mapped[int | None]  # None: never
     announce_only_when_improved: Mapped[bool] = mapped_column(default=False)
     periodic_message: Mapped[str | None] = mapped_column(String(SOUND_LENGTH))  # a sound

@@ -34,7 +34,7 @@ from sqlalchemy.orm import selectinload
 
 from vcc.core.agents import Status
 from vcc.core.ivr import IvrMenu
-from vcc.core.queues import OverflowToMessage, OverflowToQueue, QueueConfig
+from vcc.core.queues import OverflowToMessage, OverflowToQueue, OverflowToVoicemail, QueueConfig
 from vcc.errors import Conflict, InvalidInput
 from vcc.localpbx.spec import Endpoint, EndpointRole, MohClass, PbxSpec, QueueNumber
 from vcc.store.models import (
@@ -152,6 +152,7 @@ def _queue_columns(config: QueueConfig, extension: str) -> dict[str, Any]:
         "max_length": config.max_length,
         "overflow_queue_id": overflow.queue if isinstance(overflow, OverflowToQueue) else None,
         "overflow_message": overflow.sound if isinstance(overflow, OverflowToMessage) else None,
+        "overflow_voicemail": isinstance(overflow, OverflowToVoicemail),
         "join_when_empty": config.join_when_empty,
         "leave_when_empty": config.leave_when_empty,
         "announce_position_every_s": _seconds(
@@ -166,6 +167,7 @@ def _queue_columns(config: QueueConfig, extension: str) -> dict[str, Any]:
         "exit_key": config.exit_key,
         "exit_queue_id": exit_to.queue if isinstance(exit_to, OverflowToQueue) else None,
         "exit_message": exit_to.sound if isinstance(exit_to, OverflowToMessage) else None,
+        "exit_voicemail": isinstance(exit_to, OverflowToVoicemail),
         "default_handle_time_s": _seconds(
             config.id, "default_handle_time", config.default_handle_time
         ),

@@ -1,12 +1,13 @@
 """Omnichannel: customers, cases and tasks (CRM), chat sessions and transcripts,
 emails with their attachments, voicemails, FAQ and knowledge-base articles, and
-agent-to-agent chat.
+agent-to-agent chat; a queue's overflow or exit into voicemail.
 
 Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-25
 
-New tables only. Downgrading drops them and everything in them.
+New tables and two columns of ``queue`` (false for every queue there is).
+Downgrading drops them and everything in them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import sqlalchemy as sa
 from alembic import op
 
 from vcc.store.migrations.columns import big_id, enum
+from vcc.store.migrations.versions.r0004_queue_exit_and_handle_time import (
+    _refuse_sqlite_foreign_keys,
+)
 
 revision = "0012"
 down_revision = "0011"
@@ -42,6 +46,10 @@ def _index(table: str, column: str) -> None:
 
 
 def upgrade() -> None:
+    for column in ("overflow_voicemail", "exit_voicemail"):
+        op.add_column(
+            "queue", sa.Column(column, sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.create_table(
         "customer",
         _id(),
@@ -186,3 +194,7 @@ def downgrade() -> None:
                   "mail_message", "chat_message", "chat_session", "crm_task", "crm_case",
                   "customer"):  # fmt: skip
         op.drop_table(table)
+    _refuse_sqlite_foreign_keys()
+    with op.batch_alter_table("queue") as batch:
+        batch.drop_column("exit_voicemail")
+        batch.drop_column("overflow_voicemail")
