@@ -98,7 +98,7 @@ class ChatService:
         history = await self.transcript(chat_id)
         first: list[dict[str, Any]] = [{"type": "message", "chat_id": chat_id, **m}
                                        for m in history[-TRANSCRIPT_SENT:]]  # fmt: skip
-        item = self.desk.items.get(chat_id)
+        item = self.desk.get(chat_id)
         if item is None:
             first.append({"type": "ended", "chat_id": chat_id})
         elif item.accepted:
@@ -165,7 +165,7 @@ class ChatService:
             raise NotFound(f"no chat {chat_id[:40]!r}")
         return {"id": chat_id, "name": chat.name, "email": chat.email,
                 "customer_id": chat.customer_id, "agent_id": interaction.agent_id,
-                "queue": interaction.queue_id, "open": chat_id in self.desk.items,
+                "queue": interaction.queue_id, "open": self.desk.get(chat_id) is not None,
                 "messages": await self.transcript(chat_id)}  # fmt: skip
 
     # -- agent to agent ---------------------------------------------------------------------
@@ -204,7 +204,7 @@ class ChatService:
         self, chat_id: str, sender: ChatSender, said: str, *, name: str = "",
         agent_id: str | None = None,
     ) -> dict[str, Any]:  # fmt: skip
-        item = self.desk.items.get(chat_id)
+        item = self.desk.get(chat_id)
         if item is None and sender is not ChatSender.SYSTEM:
             raise InvalidInput("this chat has ended")
         message = ChatMessage(interaction_id=chat_id, sender=sender, agent_id=agent_id,
@@ -218,13 +218,13 @@ class ChatService:
         return view
 
     def _to_agent(self, chat_id: str, message: dict[str, Any]) -> None:
-        item = self.desk.items.get(chat_id)
+        item = self.desk.get(chat_id)
         if item is not None and item.agent_id is not None:
             self.publish({**message, "agents": [item.agent_id]})
 
     def _desk_moved(self, told: channels.DeskCommand | channels.DeskEvent) -> None:
         if isinstance(told, channels.WorkAccepted):
-            item: Item | None = self.desk.items.get(told.work_id)
+            item: Item | None = self.desk.get(told.work_id)
             if item is not None and item.channel is Channel.CHAT and item.accepted:
                 self.customers.publish({"type": "accepted", "chat_id": told.work_id})
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,9 +39,18 @@ class NotYours(VccError):
     http_status = 409
 
 
-@dataclass
+@dataclass(frozen=True)
+class Details:
+    """What the desk's rules do not need but people do: who and what it is."""
+
+    title: str  # the customer's name, the email's subject, the caller's number
+    from_: str  # the customer's address or number
+    customer_id: int | None
+
+
+@dataclass(frozen=True)
 class Item:
-    """What the consoles show of one piece of work."""
+    """What the consoles show of one piece of work: the core's Work and its Details."""
 
     id: str
     channel: Channel
@@ -66,7 +75,7 @@ class DeskService:
     sessions: async_sessionmaker[AsyncSession]
     publish: Callable[[dict[str, Any]], None]
     capacity: channels.Capacity = field(default_factory=channels.Capacity)
-    items: dict[str, Item] = field(default_factory=dict)
+    details: dict[str, Details] = field(default_factory=dict)  # of the work on the desk
     # Told of each desk command once applied (the chat service says "accepted" to the
     # customer, say); a listener's failure is logged, never stops the desk.
     listeners: list[Callable[[DeskCommand | DeskEvent], None]] = field(default_factory=list)
@@ -83,17 +92,16 @@ class DeskService:
         """New work waits in ``queue``; on record at once (InvalidInput: no such queue)."""
         if queue not in self.engine.state.queues:
             raise InvalidInput(f"there is no queue {queue[:40]!r}", hint="GET /api/v1/queues")
-        now = self.engine.clock()
-        item = Item(work_id or str(uuid.uuid4()), channel, queue, title, from_, customer_id, now)
+        now, work_id = self.engine.clock(), work_id or str(uuid.uuid4())
         async with self.sessions() as session:
             session.add(Interaction(
-                id=item.id, kind=KINDS[channel], queue_id=queue, caller=from_[:128],
+                id=work_id, kind=KINDS[channel], queue_id=queue, caller=from_[:128],
                 enqueued_at=_utc(now),
             ))  # fmt: skip
             await session.commit()
-        self.items[item.id] = item
-        self._handle(channels.WorkArrived(item.id, channel, queue, now))
-        return item
+        self.details[work_id] = Details(title, from_, customer_id)
+        self._handle(channels.WorkArrived(work_id, channel, queue, now))
+        return self._item(work_id)
 
     async def accept(self, work_id: str, agent_id: str) -> Item:
         item = self._item(work_id)
@@ -121,7 +129,7 @@ class DeskService:
         item = self._item(work_id)
         now = self.engine.clock()
         self._handle(channels.WorkEnded(work_id, now))
-        self.items.pop(work_id, None)
+        self.details.pop(work_id, None)
         if outcome is None:
             accepted = item.accepted
             outcome = InteractionOutcome.ANSWERED if accepted else InteractionOutcome.ABANDONED
@@ -142,7 +150,7 @@ class DeskService:
     async def held_by(self, work_id: str, agent_id: str | None) -> bool:
         """Is (or was) ``work_id`` offered to or handled by ``agent_id``? (NotFound:
         there is no such chat, email or voicemail.)"""
-        item = self.items.get(work_id)
+        item = self.get(work_id)
         if item is not None and agent_id is not None and item.agent_id == agent_id:
             return True
         async with self.sessions() as session:
@@ -151,9 +159,23 @@ class DeskService:
             raise NotFound(f"no chat, email or voicemail {work_id[:40]!r}")
         return agent_id is not None and row.agent_id == agent_id
 
+    def get(self, work_id: str) -> Item | None:
+        """The open chat, email or voicemail ``work_id``, as the consoles see it."""
+        work = self.desk.work.get(work_id)
+        if work is None:
+            return None
+        details = self.details.get(work_id, Details("", "", None))
+        return Item(work.id, work.channel, work.queue, details.title, details.from_,
+                    details.customer_id, work.arrived_at, work.agent_id, work.accepted)  # fmt: skip
+
+    @property
+    def items(self) -> dict[str, Item]:
+        """Everything open on the desk (built on demand: for listings, not per event)."""
+        return {work_id: item for work_id in self.desk.work if (item := self.get(work_id))}
+
     def of(self, agent_id: str) -> list[Item]:
-        return sorted((i for i in self.items.values() if i.agent_id == agent_id),
-                      key=lambda i: i.arrived_at)  # fmt: skip
+        mine = [w.id for w in self.desk.work.values() if w.agent_id == agent_id]
+        return sorted((i for w in mine if (i := self.get(w))), key=lambda i: i.arrived_at)
 
     def loads(self) -> dict[str, dict[str, int]]:
         """Per agent, what they hold in each channel (the Status tab)."""
@@ -165,10 +187,10 @@ class DeskService:
     def waiting(self) -> dict[str, dict[str, int]]:
         """Per queue, the work no agent holds yet, per channel."""
         counts: dict[str, dict[str, int]] = {}
-        for item in self.items.values():
-            if item.agent_id is None:
-                per = counts.setdefault(item.queue, dict.fromkeys((c.value for c in Channel), 0))
-                per[item.channel.value] += 1
+        for work in self.desk.work.values():
+            if work.agent_id is None:
+                per = counts.setdefault(work.queue, dict.fromkeys((c.value for c in Channel), 0))
+                per[work.channel.value] += 1
         return counts
 
     async def restore(self) -> None:
@@ -185,43 +207,39 @@ class DeskService:
         for row in open_work:
             if row.queue_id is None or row.queue_id not in self.engine.state.queues:
                 continue
-            if row.id in self.items:
+            if row.id in self.desk.work:
                 continue
             queue, at, channel = row.queue_id, row.enqueued_at.timestamp(), channel_of[row.kind]
-            self.items[row.id] = Item(row.id, channel, queue, row.caller or "", row.caller or "",
-                                      None, at)  # fmt: skip
+            self.details[row.id] = Details(row.caller or "", row.caller or "", None)
             self._handle(channels.WorkArrived(row.id, channel, queue, at))
 
     # -- the rules, applied ----------------------------------------------------------------
     def _item(self, work_id: str) -> Item:
-        item = self.items.get(work_id)
+        item = self.get(work_id)
         if item is None:
             raise NotFound(f"no open chat, email or voicemail {work_id[:40]!r}")
         return item
 
     def _router_moved(self, item: routing.Event | routing.Command) -> None:
-        if isinstance(item, routing.Tick) and self.items:
+        if isinstance(item, routing.Tick) and self.desk.work:
             self._handle(channels.DeskTick(item.now))
-        elif isinstance(item, routing.StatusChanged | routing.OfferEnded) and self.items:
+        elif isinstance(item, routing.StatusChanged | routing.OfferEnded) and self.desk.work:
             self._handle(channels.DeskTick(self.engine.state.now))
 
     def _handle(self, event: DeskEvent) -> bool:
         """Apply ``event``; carry out its commands. True if the desk refused it."""
         before = self.desk.loads()
+        ending = self.get(event.work_id) if isinstance(event, channels.WorkEnded) else None
         self.desk, commands = channels.handle(
             self.desk, self.engine.state.agents, self.engine.state.queues, event
         )
-        for work_id, item in list(self.items.items()):  # the core's word is the truth
-            work = self.desk.work.get(work_id)
-            if work is not None:
-                self.items[work_id] = replace(item, agent_id=work.agent_id, accepted=work.accepted)
         refused = False
         for command in commands:
             match command:
                 case channels.OfferWork(work_id=work_id, agent_id=agent_id):
-                    self._tell(agent_id, "offered", self.items[work_id])
+                    self._tell(agent_id, "offered", work_id)
                 case channels.WithdrawWork(work_id=work_id, agent_id=agent_id):
-                    self._tell(agent_id, "withdrawn", self.items[work_id])
+                    self._tell(agent_id, "withdrawn", work_id)
                 case channels.BusyElsewhere(agent_id=agent_id, busy=busy):
                     self.engine.submit(
                         routing.OtherWorkChanged(agent_id, busy, self.engine.clock())
@@ -230,13 +248,11 @@ class DeskService:
                     refused = True
         match event:
             case channels.WorkAccepted(work_id=work_id, agent_id=agent_id) if not refused:
-                self._tell(agent_id, "accepted", self.items[work_id])
+                self._tell(agent_id, "accepted", work_id)
             case channels.WorkDeclined(work_id=work_id, agent_id=agent_id):
-                self._tell(agent_id, "withdrawn", self.items[work_id])
-            case channels.WorkEnded(work_id=work_id) if work_id in self.items:
-                ended = self.items[work_id]
-                if ended.agent_id is not None:
-                    self._tell(ended.agent_id, "ended", ended)
+                self._tell(agent_id, "withdrawn", work_id)
+            case channels.WorkEnded() if ending is not None and ending.agent_id is not None:
+                self._publish_work(ending.agent_id, "ended", ending)
         for listener in self.listeners:
             for told in [event, *commands]:
                 try:
@@ -251,7 +267,12 @@ class DeskService:
                 self.publish({"type": "desk", "agent_id": agent_id, "load": counts})
         return refused
 
-    def _tell(self, agent_id: str, what: str, item: Item) -> None:
+    def _tell(self, agent_id: str, what: str, work_id: str) -> None:
+        item = self.get(work_id)
+        if item is not None:
+            self._publish_work(agent_id, what, item)
+
+    def _publish_work(self, agent_id: str, what: str, item: Item) -> None:
         self.publish({"type": "work", "event": what, "agents": [agent_id], "work": item.view()})
 
 
