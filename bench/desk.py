@@ -16,12 +16,11 @@ Run: ``.venv/bin/python -m bench.desk``.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable
 from types import MappingProxyType
 
-from bench.common import RESULTS, percentile
+from bench.common import at_least, percentile, write_results
 from bench.routing import QUEUES, center
 from vcc.core import channels, routing
 from vcc.core.channels import Capacity, Channel, Desk, DeskEvent
@@ -54,12 +53,10 @@ def loaded_desk(state: routing.RouterState, waiting: int) -> Desk:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--agents", type=int, default=500)
-    parser.add_argument("--waiting", type=int, default=300)
-    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--agents", type=at_least(1, int), default=500)
+    parser.add_argument("--waiting", type=at_least(1, int), default=300)
+    parser.add_argument("--samples", type=at_least(1, int), default=200)
     args = parser.parse_args()
-    if min(args.agents, args.waiting, args.samples) < 1:
-        parser.error("--agents, --waiting and --samples must be at least 1")
 
     state = center(args.agents, seed=1)
     desk = loaded_desk(state, args.waiting)
@@ -95,10 +92,7 @@ def main() -> int:
                          "desk_ms": {"p50": k50, "p99": k99}, "ratio_p50": k50 / d50}  # fmt: skip
         lines.append(f"{name:<14}{d50:>13.3f}{d99:>9.3f}{k50:>11.3f}{k99:>9.3f}{k50 / d50:>18.2f}x")
     text = "\n".join(lines)
-    print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "desk.txt").write_text(text + "\n")
-    (RESULTS / "desk.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_results("desk", text + "\n", results)
     return 0
 
 

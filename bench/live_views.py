@@ -17,12 +17,11 @@ Run: ``.venv/bin/python -m bench.live_views``.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable
 from typing import Any, cast
 
-from bench.common import RESULTS, percentile
+from bench.common import at_least, percentile, write_results
 from bench.routing import QUEUES, busy_center
 from vcc.api.endpoints import LiveViews
 from vcc.core import routing
@@ -40,12 +39,10 @@ class _NoPbx:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--agents", type=int, default=500)
-    parser.add_argument("--callers", type=int, default=1000)
-    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--agents", type=at_least(1, int), default=500)
+    parser.add_argument("--callers", type=at_least(1, int), default=1000)
+    parser.add_argument("--samples", type=at_least(1, int), default=300)
     args = parser.parse_args()
-    if min(args.agents, args.callers, args.samples) < 1:
-        parser.error("--agents, --callers and --samples must be at least 1")
 
     state = busy_center(args.agents, args.callers, seed=1)
     busy = [o for o in state.offers.values() if o.answered]
@@ -98,10 +95,7 @@ def main() -> int:
     lines.append(f"queue views, once per tick (0.5 s) when anything moved: p50 {t50:.3f}, "
                  f"p99 {t99:.3f}")  # fmt: skip
     text = "\n".join(lines)
-    print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "live_views.txt").write_text(text + "\n")
-    (RESULTS / "live_views.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_results("live_views", text + "\n", results)
     return 0
 
 

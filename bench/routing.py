@@ -24,14 +24,13 @@ Prints p50/p99 per event beside the target (p99 ≤ 2 ms) and writes
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench.common import RESULTS, percentile
+from bench.common import at_least, percentile, write_results
 from vcc.core.agents import Status, StatusRequest
 from vcc.core.queues import QueueConfig, Strategy
 from vcc.core.routing import (
@@ -108,12 +107,10 @@ def timed(state: RouterState, events: list[Event]) -> list[float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--agents", type=int, default=500)
-    parser.add_argument("--callers", type=int, default=1000)
-    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--agents", type=at_least(1, int), default=500)
+    parser.add_argument("--callers", type=at_least(1, int), default=1000)
+    parser.add_argument("--samples", type=at_least(1, int), default=300)
     args = parser.parse_args()
-    if min(args.agents, args.callers, args.samples) < 1:
-        parser.error("--agents, --callers and --samples must be at least 1")
 
     started = time.monotonic()
     state = busy_center(args.agents, args.callers, seed=1)
@@ -170,10 +167,7 @@ def main() -> int:
             f"  {r['p99_ms'] / TARGET_P99_MS:.2f}×"
         )
     report = "\n".join(lines)
-    print(report)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "routing.txt").write_text(report + "\n")
-    (RESULTS / "routing.json").write_text(json.dumps(results, indent=1) + "\n")
+    write_results("routing", report + "\n", results)
     slow = [n for n, r in results.items() if r["p99_ms"] > TARGET_P99_MS]
     if slow:
         print(f"over target: {', '.join(slow)}")

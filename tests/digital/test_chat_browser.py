@@ -16,7 +16,7 @@ from playwright.async_api import Browser, FrameLocator, Page, expect
 
 from tests.digital.conftest import Desk, email_to_vcc, send_to_vcc
 from tests.harness.api import PASSWORD, StandInPbx
-from tests.harness.browser import console, log_in, screenshot
+from tests.harness.browser import console, log_in, screenshot, watched_page
 from tests.harness.until import eventually
 
 HOSTILE = "<img src=x onerror=\"document.title='owned'\"><script>alert(1)</script>"
@@ -26,26 +26,24 @@ ANSWER = "Wij leveren binnen 2 werkdagen."
 @asynccontextmanager
 async def website(browser: Browser, base_url: str) -> AsyncIterator[tuple[Page, FrameLocator]]:
     """A customer on a website with the widget, its chat window open."""
-    context = await browser.new_context(base_url=base_url, locale="nl-NL")
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    await page.goto("/widget/demo.html")
-    await page.locator("#vcc-chat-button").click()
-    try:
+    async with watched_page(browser, base_url) as (page, errors):
+        await page.goto("/widget/demo.html")
+        await page.locator("#vcc-chat-button").click()
         yield page, page.frame_locator("#vcc-chat-frame")
-    finally:
-        await context.close()
     assert not errors, errors
+
+
+async def anna_alone_with_the_faq(desk: Desk) -> None:
+    """Only anna takes work (bob logs out); the FAQ has the delivery-time answer."""
+    await desk.ok("PUT", "/agents/1002/status", "sup", {"status": "logged_out"})
+    await desk.ok("POST", "/help", "root", {"kind": "faq", "title": "Levertijd", "body": ANSWER,
+                                            "tags": "bezorging"})  # fmt: skip
 
 
 async def test_a_customer_chats_from_the_widget_with_an_agent_in_the_console(
     desk: Desk, browser: Browser
 ) -> None:
-    await desk.ok("PUT", "/agents/1002/status", "sup", {"status": "logged_out"})  # anna only
-    await desk.ok("POST", "/help", "root", {"kind": "faq", "title": "Levertijd", "body": ANSWER,
-                                            "tags": "bezorging"})  # fmt: skip
+    await anna_alone_with_the_faq(desk)
     await desk.ok("POST", "/customers", "anna", {"name": "Carla de Vries",
                                                  "email": "carla@example.org"})  # fmt: skip
     url = str(desk.api.client.make_url("/"))
@@ -135,9 +133,7 @@ async def test_the_crm_tab_finds_a_customer_and_the_help_page_searches_the_faq(
 async def test_an_email_is_accepted_answered_with_an_faq_and_ended_in_the_console(
     desk: Desk, browser: Browser
 ) -> None:
-    await desk.ok("PUT", "/agents/1002/status", "sup", {"status": "logged_out"})  # anna only
-    await desk.ok("POST", "/help", "root", {"kind": "faq", "title": "Levertijd", "body": ANSWER,
-                                            "tags": "bezorging"})  # fmt: skip
+    await anna_alone_with_the_faq(desk)
     message = email_to_vcc("Waar is mijn pakket?", "Ik wacht al een week.")
     message.add_attachment(b"GIF89a", maintype="image", subtype="gif", filename="..\\bon.gif")
     await send_to_vcc(desk, message)

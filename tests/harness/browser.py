@@ -30,8 +30,11 @@ async def chromium() -> AsyncIterator[Browser]:
 
 
 @asynccontextmanager
-async def console(browser: Browser, base_url: str, lang: str = "nl") -> AsyncIterator[Page]:
-    """A fresh browser (own cookies) with the console open, in ``lang``."""
+async def watched_page(
+    browser: Browser, base_url: str, lang: str = "nl"
+) -> AsyncIterator[tuple[Page, list[str]]]:
+    """A fresh browser (own cookies) and a page in it, with the script errors and
+    CSP violations it reports (for the caller to judge); closed on the way out."""
     context = await browser.new_context(
         base_url=base_url, locale="nl-NL" if lang == "nl" else "en-GB",
         viewport={"width": 1280, "height": 860},
@@ -40,18 +43,24 @@ async def console(browser: Browser, base_url: str, lang: str = "nl") -> AsyncIte
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    await page.goto("/")
     try:
-        # The console is up once it shows a form or its shell; if a script failed to
-        # load, say so now rather than let a later locator time out.
-        await page.wait_for_selector("#app form, #app header", timeout=10_000)
-    except Exception:
-        await context.close()
-        raise AssertionError(f"the console did not start: {errors}") from None
-    try:
-        yield page
+        yield page, errors
     finally:
         await context.close()
+
+
+@asynccontextmanager
+async def console(browser: Browser, base_url: str, lang: str = "nl") -> AsyncIterator[Page]:
+    """A fresh browser (own cookies) with the console open, in ``lang``."""
+    async with watched_page(browser, base_url, lang) as (page, errors):
+        await page.goto("/")
+        try:
+            # The console is up once it shows a form or its shell; if a script failed
+            # to load, say so now rather than let a later locator time out.
+            await page.wait_for_selector("#app form, #app header", timeout=10_000)
+        except Exception:
+            raise AssertionError(f"the console did not start: {errors}") from None
+        yield page
     # A script error or a CSP violation in the console fails the test that caused it;
     # refused requests (4xx the test provoked) are the test's own business.
     real = [e for e in errors if "status of 4" not in e]

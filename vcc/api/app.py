@@ -70,6 +70,14 @@ def body(request: web.Request) -> dict[str, Any]:
     return request[BODY]
 
 
+def path_number(request: web.Request, name: str) -> int:
+    """The path's ``{name}``, a database id: digits only (InvalidInput otherwise)."""
+    value = request.match_info[name]
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise InvalidInput(f"'{name}' is a number")
+    return int(value)
+
+
 def acting_for(request: web.Request, agent_id: str | None) -> str:
     """The agent a request acts for: ``agent_id``, or the caller's own agent. Someone
     with only the route's ``own`` permission may act for their own agent only."""

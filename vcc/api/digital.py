@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from vcc.api.app import acting_for, body, context, principal
+from vcc.api.app import acting_for, body, context, path_number, principal
 from vcc.api.routes import PUBLIC, Access, Route
 from vcc.api.schema import Field
 from vcc.core.access import Permission, allowed
@@ -34,13 +34,6 @@ def me(request: web.Request) -> str:
     return acting_for(request, None)
 
 
-def number(request: web.Request, name: str) -> int:
-    value = request.match_info[name]
-    if not value.isascii() or not value.isdigit() or len(value) > 18:
-        raise InvalidInput(f"'{name}' is a number")
-    return int(value)
-
-
 def work_id(request: web.Request) -> str:
     value = request.match_info["work_id"]
     if len(value) > 64 or not all(c.isascii() and (c.isalnum() or c == "-") for c in value):
@@ -63,7 +56,7 @@ async def desk_status(request: web.Request) -> web.Response:
 
 async def accept(request: web.Request) -> web.Response:
     service, work, agent_id = digital(request), work_id(request), me(request)
-    item = service.desk.items.get(work)
+    item = service.desk.get(work)
     if item is not None and item.channel is Channel.EMAIL:
         await service.mailbox.accept(work, agent_id)
     else:
@@ -96,10 +89,15 @@ async def may_see(request: web.Request, work: str | None) -> None:
         raise AccessDenied("this is not your chat, email or voicemail")
 
 
-async def chat(request: web.Request) -> web.Response:
+async def visible_work(request: web.Request) -> str:
+    """The path's work id, once the caller may see that work."""
     work = work_id(request)
     await may_see(request, work)
-    return web.json_response(await digital(request).chats.chat_of(work))
+    return work
+
+
+async def chat(request: web.Request) -> web.Response:
+    return web.json_response(await digital(request).chats.chat_of(await visible_work(request)))
 
 
 async def chat_say(request: web.Request) -> web.Response:
@@ -126,9 +124,7 @@ async def agent_chat_send(request: web.Request) -> web.Response:
 
 # -- email and voicemail -----------------------------------------------------------------------
 async def email_thread(request: web.Request) -> web.Response:
-    work = work_id(request)
-    await may_see(request, work)
-    return web.json_response(await digital(request).mailbox.thread(work))
+    return web.json_response(await digital(request).mailbox.thread(await visible_work(request)))
 
 
 async def email_reply(request: web.Request) -> web.Response:
@@ -139,7 +135,7 @@ async def email_reply(request: web.Request) -> web.Response:
 
 async def attachment(request: web.Request) -> web.StreamResponse:
     path, filename, content_type, work = await digital(request).mailbox.attachment(
-        number(request, "attachment_id")
+        path_number(request, "attachment_id")
     )
     await may_see(request, work)
     # Always a download, never shown inline: a customer's file is no page of ours.
@@ -150,9 +146,7 @@ async def attachment(request: web.Request) -> web.StreamResponse:
 
 
 async def voicemail_audio(request: web.Request) -> web.StreamResponse:
-    work = work_id(request)
-    await may_see(request, work)
-    path = await digital(request).voicemail.audio(work)
+    path = await digital(request).voicemail.audio(await visible_work(request))
     return web.FileResponse(path, headers={"Content-Type": "audio/wav"})
 
 
@@ -183,11 +177,13 @@ async def add_customer(request: web.Request) -> web.Response:
 
 
 async def get_customer(request: web.Request) -> web.Response:
-    return web.json_response(await digital(request).crm.customer(number(request, "customer_id")))
+    return web.json_response(
+        await digital(request).crm.customer(path_number(request, "customer_id"))
+    )
 
 
 async def put_customer(request: web.Request) -> web.Response:
-    changed = await digital(request).crm.update_customer(number(request, "customer_id"),
+    changed = await digital(request).crm.update_customer(path_number(request, "customer_id"),
                                                          body(request))  # fmt: skip
     return web.json_response(changed)
 
@@ -200,7 +196,7 @@ async def add_case(request: web.Request) -> web.Response:
 
 
 async def put_case_status(request: web.Request) -> web.Response:
-    case = await digital(request).crm.set_case_status(number(request, "case_id"),
+    case = await digital(request).crm.set_case_status(path_number(request, "case_id"),
                                                       body(request)["status"])  # fmt: skip
     return web.json_response(case)
 
@@ -215,7 +211,7 @@ async def add_task(request: web.Request) -> web.Response:
 
 
 async def put_task_done(request: web.Request) -> web.Response:
-    task = await digital(request).crm.set_task_done(number(request, "task_id"),
+    task = await digital(request).crm.set_task_done(path_number(request, "task_id"),
                                                     body(request)["done"])  # fmt: skip
     return web.json_response(task)
 
@@ -233,12 +229,14 @@ async def add_article(request: web.Request) -> web.Response:
 
 
 async def put_article(request: web.Request) -> web.Response:
-    saved = await digital(request).crm.save_article(number(request, "article_id"), body(request))
+    saved = await digital(request).crm.save_article(
+        path_number(request, "article_id"), body(request)
+    )
     return web.json_response(saved)
 
 
 async def delete_article(request: web.Request) -> web.Response:
-    await digital(request).crm.delete_article(number(request, "article_id"))
+    await digital(request).crm.delete_article(path_number(request, "article_id"))
     return web.json_response({"deleted": True})
 
 

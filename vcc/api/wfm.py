@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from vcc.api.app import acting_for, body, context, principal
+from vcc.api.app import acting_for, body, context, path_number, principal
 from vcc.api.routes import Access, Route
 from vcc.api.schema import Field
 from vcc.core.access import Permission
@@ -49,13 +49,6 @@ def a_time(value: object, what: str) -> datetime:
     if moment.tzinfo is not None or moment.second or moment.microsecond:
         raise InvalidInput(f"'{what}' is a local time to the minute, like 2026-12-01T09:30")
     return moment
-
-
-def an_id(request: web.Request, name: str) -> int:
-    value = request.match_info[name]
-    if not value.isascii() or not value.isdigit() or len(value) > 18:
-        raise InvalidInput(f"'{name}' is a number")
-    return int(value)
 
 
 def query_date(request: web.Request, name: str, default: date | None = None) -> date:
@@ -173,7 +166,7 @@ async def edit_request(request: web.Request) -> web.Response:
     data = body(request)
     agent_id = acting_for(request, None)
     edited = await wfm(request).requests.edit(
-        agent_id, an_id(request, "request_id"), a_time(data["start"], "start"),
+        agent_id, path_number(request, "request_id"), a_time(data["start"], "start"),
         a_time(data["end"], "end"), data.get("comment", ""),
     )  # fmt: skip
     return web.json_response(edited)
@@ -182,13 +175,15 @@ async def edit_request(request: web.Request) -> web.Response:
 async def cancel_request(request: web.Request) -> web.Response:
     agent_id = acting_for(request, None)
     return web.json_response(
-        await wfm(request).requests.cancel(agent_id, an_id(request, "request_id"))
+        await wfm(request).requests.cancel(agent_id, path_number(request, "request_id"))
     )
 
 
 async def decide(request: web.Request) -> web.Response:
     decided = await wfm(request).requests.decide(
-        principal(request).username, an_id(request, "request_id"), approve=body(request)["approve"]
+        principal(request).username,
+        path_number(request, "request_id"),
+        approve=body(request)["approve"],
     )
     return web.json_response(decided)
 
@@ -234,7 +229,7 @@ async def offer_swap(request: web.Request) -> web.Response:
 def _swap_action(name: str) -> Any:
     async def act(request: web.Request) -> web.Response:
         agent_id = acting_for(request, None)
-        done = await getattr(wfm(request).swaps, name)(agent_id, an_id(request, "swap_id"))
+        done = await getattr(wfm(request).swaps, name)(agent_id, path_number(request, "swap_id"))
         return web.json_response(done if done is not None else {"done": name})
 
     return act

@@ -35,9 +35,8 @@ class EslMessage:
 
 
 @dataclass
-class EslEvent:
-    headers: dict[str, str]
-    body: str = ""
+class EslEvent(EslMessage):
+    """An event's headers (decoded) and body, as its own message."""
 
     @property
     def name(self) -> str:
