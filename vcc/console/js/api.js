@@ -38,6 +38,18 @@ export async function api(method, path, body) {
   return data;
 }
 
+/** For a view that asks again while an earlier answer may still be on its way (the
+ *  user types, changes a filter): resolves to the answer, or to undefined if a newer
+ *  question was asked meanwhile, so a late old answer never overwrites a new one. */
+export function newestOnly() {
+  let asked = 0;
+  return async (request) => {
+    const mine = ++asked;
+    const answer = await request;
+    return mine === asked ? answer : undefined;
+  };
+}
+
 /** Live events: calls ``onMessage`` with each; reconnects (and calls ``onOpen`` again,
  *  so the page reloads what it missed) until ``close()``. */
 export function liveEvents(onMessage, onOpen, onState) {

@@ -2,7 +2,7 @@
 // first), the screen-pop of the customer a call or chat is from, and the Help page's
 // FAQ and knowledge base (admins write the articles).
 
-import { api } from "./api.js";
+import { api, newestOnly } from "./api.js";
 import { h, show } from "./dom.js";
 import { t } from "./i18n.js";
 import { state } from "./store.js";
@@ -117,8 +117,10 @@ export async function screenPop(key, query, go) {
 export function knowledgeView(container, isAdmin) {
   const search = h("input", { id: "help-search", type: "search", "aria-label": t("help.search"), placeholder: t("help.search") });
   const list = h("div", { id: "help-articles" });
+  const newest = newestOnly(); // each keystroke asks again
   async function refresh() {
-    const found = await api("GET", `/help?q=${encodeURIComponent(search.value)}`);
+    const found = await newest(api("GET", `/help?q=${encodeURIComponent(search.value)}`));
+    if (found === undefined) return;
     show(list, found.length ? found.map((a) => h("article", { class: "article", "data-article": String(a.id) },
       h("h3", {}, a.title, " ", h("span", { class: "muted" }, t(`help.kind.${a.kind}`))),
       h("p", { class: "article-body" }, a.body),

@@ -2,7 +2,7 @@
 // decline, work in hand), chat with customers and other agents, email replies,
 // voicemail playback and call-back; FAQ answers inserted with Ctrl+/ (or the button).
 
-import { api } from "./api.js";
+import { api, newestOnly } from "./api.js";
 import { h, show } from "./dom.js";
 import { t } from "./i18n.js";
 import { changed, state } from "./store.js";
@@ -108,14 +108,20 @@ function faqPicker(textarea) {
     const results = h("ul", { id: "faq-results", class: "faq-results", role: "listbox" });
     let found = [];
     let pick = 0;
+    let closed = false;
     const done = (article) => {
+      if (closed) return; // a second Enter while the search was on its way
+      closed = true;
       dialog.remove();
       if (article) insertAt(textarea, article.body);
       textarea.focus();
       resolve(article);
     };
+    const newest = newestOnly(); // each keystroke asks again
     async function refresh() {
-      found = await api("GET", `/help?kind=faq&q=${encodeURIComponent(search.value)}`).catch(() => []);
+      const answer = await newest(api("GET", `/help?kind=faq&q=${encodeURIComponent(search.value)}`).catch(() => []));
+      if (answer === undefined) return;
+      found = answer;
       pick = 0;
       draw();
     }
@@ -125,11 +131,14 @@ function faqPicker(textarea) {
         onclick: () => done(a) }, h("strong", {}, a.title), " ", h("span", { class: "muted" }, a.body.slice(0, 80))))
         : h("li", { class: "empty" }, t("faq.none")));
     }
-    search.addEventListener("input", refresh);
+    // Enter takes the answer to what was typed: it waits for the newest search.
+    let searched = Promise.resolve();
+    const ask = () => { searched = refresh(); };
+    search.addEventListener("input", ask);
     search.addEventListener("keydown", (e) => {
       if (e.key === "ArrowDown") { pick = Math.min(pick + 1, found.length - 1); draw(); e.preventDefault(); }
       if (e.key === "ArrowUp") { pick = Math.max(pick - 1, 0); draw(); e.preventDefault(); }
-      if (e.key === "Enter") { e.preventDefault(); if (found[pick]) done(found[pick]); }
+      if (e.key === "Enter") { e.preventDefault(); searched.then(() => { if (found[pick]) done(found[pick]); }); }
       if (e.key === "Escape") done(null);
     });
     const dialog = h("div", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": "faq-title" },
@@ -137,7 +146,7 @@ function faqPicker(textarea) {
         h("button", { onclick: () => done(null) }, t("cancel"))));
     document.body.append(dialog);
     search.focus();
-    refresh();
+    ask();
   });
 }
 

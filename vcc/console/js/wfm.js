@@ -1,7 +1,7 @@
 // Workforce management for agents (NICE CXone / IEX agent app): Planning (schedule,
 // change requests, notifications), Verlof (time off, balances, absence), Ruilen (swaps).
 
-import { api } from "./api.js";
+import { api, newestOnly } from "./api.js";
 import { h, show } from "./dom.js";
 import { t } from "./i18n.js";
 import { state } from "./store.js";
@@ -187,10 +187,13 @@ export function timeOffView(container) {
       h("tbody", {}, found.map((b) => h("tr", { "data-code": b.code }, h("th", { scope: "row" }, b.code),
         [b.earned, b.used, b.planned, b.remaining].map((n) => h("td", { class: "num" }, `${n} ${t("wfm.hours")}`)))))));
   }
+  const newest = newestOnly(); // the month or filter may change while a list is on its way
   async function loadOverview() {
     const query = new URLSearchParams({ month: `${month.value}-01` });
     if (filter.value) query.set("status", filter.value);
-    const found = (await api("GET", `/wfm/requests?${query}`)).filter((r) => r.kind !== "change");
+    const answer = await newest(api("GET", `/wfm/requests?${query}`));
+    if (answer === undefined) return;
+    const found = answer.filter((r) => r.kind !== "change");
     show(overview, found.length ? h("table", { class: "grid", id: "time-off-table" },
       h("thead", {}, h("tr", {}, [t("wfm.kind_label"), t("wfm.activity"), t("wfm.when"), t("wfm.hours_label"), t("wfm.status_label"), ""].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, found.map((r) => h("tr", { "data-request": String(r.id), "data-status": r.status },
