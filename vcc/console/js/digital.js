@@ -287,6 +287,19 @@ export function chatView(container) {
 // -- E-mail ---------------------------------------------------------------------------------
 export function emailView(container) {
   let shown = null;
+  let caseShown = false;
+  const newest = newestOnly(); // the accept's answer may come after the event that drew the mail
+  async function loadThread(w, thread) {
+    const found = await newest(api("GET", `/emails/${w.id}`));
+    if (found === undefined || shown !== w.id) return;
+    caseShown = Boolean(found.case_id);
+    show(thread, found.case_id ? h("p", { class: "muted", id: "email-case" }, t("email.case", { id: found.case_id })) : "",
+      found.messages.map((m) => h("article", { class: `mail mail-${m.direction}` },
+        h("p", { class: "muted" }, `${m.from} → ${m.to} · ${new Date(m.at).toLocaleString()}`),
+        h("h3", {}, m.subject), h("pre", { class: "mail-body" }, m.text),
+        m.attachments.length ? h("ul", { class: "attachments" }, m.attachments.map((a) => h("li", {},
+          h("a", { href: `/api/v1/attachments/${a.id}`, download: a.filename }, a.filename), ` (${Math.ceil(a.size / 1024)} kB)`))) : "")));
+  }
   function draw() {
     const w = current("email");
     if (!w) {
@@ -296,9 +309,13 @@ export function emailView(container) {
     }
     if (shown === w.id) {
       container.querySelector("#email-list").replaceWith(workList("email"));
+      // The "accepted" event can draw the mail before its case is committed; the
+      // accept's own answer changes "work" again once it is.
+      if (!caseShown) loadThread(w, container.querySelector("#email-thread")).catch(() => {});
       return;
     }
     shown = w.id;
+    caseShown = false;
     const thread = h("div", { id: "email-thread" });
     const reply = withFaqShortcut(h("textarea", { id: "email-reply", rows: 8, maxlength: 10000, "aria-label": t("email.reply") }));
     show(container, h("div", { class: "columns" },
@@ -310,19 +327,10 @@ export function emailView(container) {
           h("button", { class: "primary", id: "email-send", onclick: (e) => act(e.target, async () => {
             await api("POST", `/emails/${w.id}/reply`, { text: reply.value });
             reply.value = "";
-            await loadThread();
+            await loadThread(w, thread);
           }, t("email.sent")) }, t("email.send")),
           faqButton(reply), endButton(w)))));
-    async function loadThread() {
-      const found = await api("GET", `/emails/${w.id}`);
-      show(thread, found.case_id ? h("p", { class: "muted", id: "email-case" }, t("email.case", { id: found.case_id })) : "",
-        found.messages.map((m) => h("article", { class: `mail mail-${m.direction}` },
-          h("p", { class: "muted" }, `${m.from} → ${m.to} · ${new Date(m.at).toLocaleString()}`),
-          h("h3", {}, m.subject), h("pre", { class: "mail-body" }, m.text),
-          m.attachments.length ? h("ul", { class: "attachments" }, m.attachments.map((a) => h("li", {},
-            h("a", { href: `/api/v1/attachments/${a.id}`, download: a.filename }, a.filename), ` (${Math.ceil(a.size / 1024)} kB)`))) : "")));
-    }
-    loadThread().catch(() => {});
+    loadThread(w, thread).catch(() => {});
   }
   draw();
   return { update(what) { if (["work", "all", "language"].includes(what)) draw(); } };
