@@ -12,6 +12,7 @@ engine learns it from that Dial's ``DialBegin`` (``CallerTookReservation``).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -78,6 +79,13 @@ BUSY_CAUSES = frozenset({17, 21})  # user busy, call rejected
 Input = PbxEvent | routing.Event
 
 
+class _Wake:
+    """In the inbox: events were submitted first (:meth:`Engine.submit_first`)."""
+
+
+_WAKE = _Wake()
+
+
 @dataclass(frozen=True)
 class _Ask:
     """An event whose commands the asker waits for (see :meth:`Engine.ask`)."""
@@ -135,7 +143,8 @@ class Engine:
         self.state = replace(state, reserve_agents=fast_path)
         self.tick_interval = tick_interval
         self.clock = clock
-        self.inbox: asyncio.Queue[Input | _Ask] = asyncio.Queue()
+        self.inbox: asyncio.Queue[Input | _Ask | _Wake] = asyncio.Queue()
+        self.first: collections.deque[routing.Event] = collections.deque()  # submit_first
         self.channel_names: dict[str, str] = {}  # uniqueid → channel name, for hangups
         self.caller_ids: dict[str, str] = {}  # uniqueid → the number it calls from
         # Callers who took a reservation, while their Dial runs: uniqueid → offer id;
@@ -153,6 +162,13 @@ class Engine:
 
     def submit(self, event: Input) -> None:
         self.inbox.put_nowait(event)
+
+    def submit_first(self, event: routing.Event) -> None:
+        """Apply ``event`` before anything already waiting in the inbox: what another
+        router decided for an agent (the digital desk's offers) binds this one from its
+        very next decision."""
+        self.first.append(event)
+        self.inbox.put_nowait(_WAKE)
 
     async def ask(self, event: routing.Event) -> list[routing.Command]:
         """Apply ``event`` in turn with the others; return the commands it produced
@@ -190,7 +206,7 @@ class Engine:
         while True:
             try:
                 async with asyncio.timeout(max(0.0, next_tick - self.clock())):
-                    item: Input | _Ask = await self.inbox.get()
+                    item: Input | _Ask | _Wake = await self.inbox.get()
             except TimeoutError:
                 item = routing.Tick(self.clock())
             if self.clock() >= next_tick:
@@ -207,9 +223,11 @@ class Engine:
             except PbxError as exc:
                 log.info("reservation of %s left on the PBX: %s", queue, exc)
 
-    async def _step(self, item: Input | _Ask) -> None:
+    async def _step(self, item: Input | _Ask | _Wake) -> None:
         self.steps += 1
-        if isinstance(item, _Ask):
+        if isinstance(item, _Wake):
+            await self._apply_first()
+        elif isinstance(item, _Ask):
             commands = await self._apply(item.event)
             if not item.reply.done():  # the asker may have given up
                 item.reply.set_result(commands)
@@ -223,7 +241,16 @@ class Engine:
         else:
             await self._apply(item)
 
+    async def _apply_first(self) -> None:
+        while self.first:
+            await self._apply_now(self.first.popleft())
+
     async def _apply(self, event: routing.Event) -> list[routing.Command]:
+        """Apply what was submitted first, then ``event`` (returns its commands)."""
+        await self._apply_first()
+        return await self._apply_now(event)
+
+    async def _apply_now(self, event: routing.Event) -> list[routing.Command]:
         """Apply ``event`` and what its commands' failures cause; return all commands."""
         done: list[routing.Command] = []
         follow_ups: list[routing.Event] = [event]

@@ -6,16 +6,20 @@ nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
+from typing import cast
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.digital.conftest import Desk, email_to_vcc, send_to_vcc
-from tests.harness.api import MAILBOX
+from tests.harness.api import MAILBOX, StandInPbx
 from tests.harness.until import eventually
+from vcc.core.routing import CallerArrived, Tick
 from vcc.digital import chat as chat_service
 from vcc.digital.desk import DeskService
+from vcc.pbx.events import OriginateRequest
 from vcc.store.models import ChatMessage, CrmCase, Interaction, MailAttachment, MailMessage
 
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -283,3 +287,34 @@ async def test_a_queue_with_too_many_waiting_chats_refuses_a_new_one(
     error = await desk.refused("POST", "/public/chats", None, third, status=503)
     assert error["code"] == "chats-full"
     assert desk.api.digital.desk.waiting()["support"]["chat"] == 2
+
+
+async def test_a_caller_queued_before_a_chat_offer_does_not_ring_the_chatting_agent(
+    desk: Desk,
+) -> None:
+    """The engine is busy with the PBX (ringing one agent for a caller) while a second
+    caller queues up and a chat is offered to the other agent: the desk's word that
+    she is busy elsewhere is applied before that caller is routed, not after."""
+    engine, pbx = desk.engine, cast(StandInPbx, desk.engine.driver)
+    ringing, pbx_answers = asyncio.Event(), asyncio.Event()
+
+    async def slow_originate(request: OriginateRequest) -> None:
+        pbx.actions.append(("originate", request.endpoint, request.context))
+        ringing.set()
+        await pbx_answers.wait()
+
+    pbx.originate = slow_originate  # type: ignore[method-assign]
+    engine.submit(CallerArrived("call-1", "PJSIP/2001-1", "support", engine.clock()))
+    await asyncio.wait_for(ringing.wait(), 5)
+    first = next(o.agent_id for o in engine.state.offers.values() if o.call_id == "call-1")
+    other = "1002" if first == "1001" else "1001"
+    engine.submit(CallerArrived("call-2", "PJSIP/2002-1", "support", engine.clock()))
+    chat_id, _ = await desk.start_chat()
+    assert desk.api.digital.desk.items[chat_id].agent_id == other  # offered at once
+    pbx_answers.set()
+    await engine.ask(Tick(engine.clock()))  # all submitted before it is applied
+    assert engine.state.agents[other].busy_elsewhere
+    assert engine.state.agents[other].offer_id is None
+    assert ("originate", f"PJSIP/{other}") not in [a[:2] for a in pbx.actions]
+    assert [o.call_id for o in engine.state.offers.values()] == ["call-1"]
+    assert "call-2" in [c.call_id for c in engine.state.waiting]  # waits for a free agent

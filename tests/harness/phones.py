@@ -212,6 +212,12 @@ class Phone:
     def count(self, event_type: str) -> int:
         return sum(1 for e in self.events if e.type == event_type)
 
+    def calls_in(self) -> int:
+        """Calls that reached this phone, rung or taken at once: answering by itself,
+        baresip says no CALL_INCOMING, so each incoming call is counted by its id."""
+        incoming = [e for e in self.events if e.data.get("direction") == "incoming"]
+        return len({e.data.get("id") for e in incoming if e.type.startswith("CALL_")})
+
     async def wait_for(self, event_type: str, *, timeout: float = 10.0, count: int = 1) -> None:
         await eventually(
             lambda: self.count(event_type) >= count,

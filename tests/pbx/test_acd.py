@@ -68,7 +68,7 @@ async def test_ivr_choice_reaches_the_right_queue_with_its_priority(pbx: PbxHarn
         await sales_agent.wait_for("CALL_RTPESTAB")
         await hear_each_other_for_a_second(pbx)
         await end_call(pbx, engine, "1002")
-    assert support_agent.count("CALL_INCOMING") == 0
+    assert support_agent.calls_in() == 0
     assert heard_somewhere(caller.heard, TEST_SOUNDS["prompt"])
     assert_heard(caller.heard, 1200.0, start=-0.8)
 
@@ -103,7 +103,7 @@ async def test_routing_by_skill_passes_over_an_unqualified_agent(pbx: PbxHarness
         await skilled.wait_for("CALL_RTPESTAB")
         await hear_each_other_for_a_second(pbx)
         await end_call(pbx, engine, "1002")
-    assert unskilled.count("CALL_INCOMING") == 0
+    assert unskilled.calls_in() == 0
     assert_heard(caller.heard, 1200.0, start=-0.8)
 
 
@@ -158,7 +158,7 @@ async def test_working_offline_break_and_wrap_up_get_no_queue_calls(pbx: PbxHarn
         await hear_each_other_for_a_second(pbx)
         await caller.hangup()
         await offline.wait_for("CALL_CLOSED", count=2)
-    assert on_break.count("CALL_INCOMING") == 0
+    assert on_break.calls_in() == 0
     assert_heard(caller.heard, 1000.0, start=-0.8)
 
 

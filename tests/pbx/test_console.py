@@ -196,7 +196,7 @@ async def test_click_to_dial_rings_the_agent_first_then_hang_up_from_the_console
         await page.locator("#dial-target").fill("2002")
         await page.locator("#dial-dial").click()
         await first.wait_for("CALL_INCOMING")  # the agent's phone first
-        assert customer.count("CALL_INCOMING") == 0
+        assert customer.calls_in() == 0
         await expect(page.locator("#tab-phone")).to_have_attribute("data-ringing", "false")
         await first.answer()
         await customer.wait_for("CALL_RTPESTAB")  # then the customer's

@@ -238,7 +238,7 @@ async def test_agent_on_break_has_the_reservation_released_and_nothing_rings(
         await pbx.monitor.wait_for(HoldMusicStarted, uniqueid=enqueued.uniqueid)
         await hear_each_other_for_a_second(pbx)  # the caller waits with music a while
         assert not agent_channels(pbx, "1001")
-        assert agent.count("CALL_INCOMING") == 0
+        assert agent.calls_in() == 0
         assert engine.state.agents["1001"].status is Status.BREAK
 
         # Back from the break: the waiting caller is rung for (the normal path).

@@ -21,6 +21,7 @@ from vcc.api.app import PREFIX
 from vcc.core.agents import Status
 from vcc.core.channels import Capacity, Channel
 from vcc.core.queues import OverflowToVoicemail, QueueConfig
+from vcc.core.routing import Tick
 
 ONE_CHAT = Capacity({Channel.CHAT: 1, Channel.EMAIL: 1, Channel.VOICEMAIL: 1})
 USERS = {"1001": "anna", "1002": "bob"}
@@ -52,7 +53,7 @@ async def test_an_agent_at_full_chat_capacity_is_not_offered_a_call(
         await pbx.phones[other].wait_for("CALL_RTPESTAB")
         await first.wait_for("CALL_RTPESTAB")
         await hear_each_other_for_a_second(pbx)
-        assert pbx.phones[chatting].count("CALL_INCOMING") == 0
+        assert pbx.phones[chatting].calls_in() == 0
         assert engine.state.agents[chatting].status is Status.AVAILABLE  # on the chat, still
         await first.hangup()
         await pbx.phones[other].wait_for("CALL_CLOSED")
@@ -74,6 +75,53 @@ async def test_an_agent_at_full_chat_capacity_is_not_offered_a_call(
         await pbx.phones[chatting].wait_for("CALL_CLOSED")
         assert_heard(second.heard, tones[chatting], start=-0.8)
         assert_heard(pbx.phones[chatting].heard, 600.0, start=-0.8)
+
+
+async def test_on_the_fast_path_a_lone_agent_kept_for_callers_still_gets_a_chat(
+    pbx: PbxHarness, tmp_path: Path
+) -> None:
+    """As ``vcc serve`` runs on Asterisk: the router keeps a free agent for the queue's
+    next caller, and the PBX would ring her itself. A chat still reaches her, the
+    reservation is let go, so a caller now waits instead of ringing her; once the
+    chat ends, the caller rings her and they talk."""
+    anna, caller = pbx.phones["1001"], pbx.phones["2001"]
+    async with (
+        pbx.controller([agent("1001", QUEUE.queue)], fast_path=True) as engine,
+        serving_api(engine, tmp_path, POLICY, queues=[QUEUE.queue, SALES.queue],
+                    capacity=ONE_CHAT) as api,
+    ):  # fmt: skip
+        await eventually(lambda: QUEUE.queue in engine.state.reservations,
+                         what="anna kept for the queue's next caller")  # fmt: skip
+        desk = api.digital.desk
+        started = await api.client.post(f"{PREFIX}/public/chats", json={
+            "queue": QUEUE.queue, "name": "Carla", "text": "Hallo?"})  # fmt: skip
+        assert started.status == 201, await started.text()
+        chat_id = (await started.json())["chat_id"]
+        assert desk.items[chat_id].agent_id == "1001"
+        response = await api.client.post(f"{PREFIX}/work/{chat_id}/accept",
+                                         headers=api.auth("anna"))  # fmt: skip
+        assert response.status == 200, await response.text()
+        await engine.ask(Tick(engine.clock()))  # the release has gone to the PBX
+        assert engine.state.reservations == {}
+        assert engine.state.agents["1001"].busy_elsewhere
+
+        await caller.dial(QUEUE.extension)
+        await eventually(lambda: engine.state.waiting, what="the caller waiting")
+        await engine.ask(Tick(engine.clock()))
+        assert anna.calls_in() == 0
+        assert not engine.state.offers
+
+        response = await api.client.post(f"{PREFIX}/work/{chat_id}/end",
+                                         headers=api.auth("anna"))  # fmt: skip
+        assert response.status == 200, await response.text()
+        await anna.wait_for("CALL_RTPESTAB")
+        await caller.wait_for("CALL_RTPESTAB")
+        await hear_each_other_for_a_second(pbx)
+        await caller.hangup()
+        await anna.wait_for("CALL_CLOSED")
+        assert anna.calls_in() == 1
+        assert_heard(caller.heard, 1000.0, start=-0.8)
+        assert_heard(anna.heard, 440.0, start=-0.8)
 
 
 async def test_a_voicemail_is_left_played_back_and_the_caller_called_back_agent_first(

@@ -68,7 +68,7 @@ async def test_a_number_is_called_verified_saved_and_then_rings_for_queue_calls(
         assert phone == DeskPhone(PhoneKind.NUMBER, "2002")  # through the trunk
         await pbx.phones["2002"].wait_for("CALL_CLOSED", timeout=20)  # the PBX hangs up
         assert_code_spoken(pbx, "2002", CODE)
-        assert pbx.phones["1001"].count("CALL_INCOMING") == 0
+        assert pbx.phones["1001"].calls_in() == 0
 
         with pytest.raises(VerificationFailed, match="not the code") as wrong:
             profile.confirm("1001", "000000")
@@ -90,7 +90,7 @@ async def test_a_number_is_called_verified_saved_and_then_rings_for_queue_calls(
             what="a second of the call",
         )
         await caller_hangs_up(pbx, "2002")
-    assert pbx.phones["1001"].count("CALL_INCOMING") == 0
+    assert pbx.phones["1001"].calls_in() == 0
     assert_heard(pbx.phones["2001"].heard, 600.0, start=-0.8)  # 2002's tone
 
 
@@ -137,7 +137,7 @@ async def test_hostile_or_disallowed_phones_are_refused_and_nothing_rings(
             profile.confirm("1001", CODE)  # no call was made
         assert engine.state.agents["1001"].endpoint == "PJSIP/1001"
     for phone in pbx.phones.values():
-        assert phone.count("CALL_INCOMING") == 0
+        assert phone.calls_in() == 0
 
 
 async def test_three_wrong_codes_need_a_new_call_and_a_busy_agent_keeps_their_phone(

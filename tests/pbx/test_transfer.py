@@ -115,7 +115,7 @@ async def test_to_an_agent_who_may_not_take_it_is_refused_and_the_call_goes_on(
         with pytest.raises(Conflict, match="other agent"):
             await calls.transfer("1001", to_agent="1002")
         assert engine.state.agents["1001"].status is Status.BUSY
-        assert pbx.phones["1002"].count("CALL_INCOMING") == 0
+        assert pbx.phones["1002"].calls_in() == 0
         await hear_each_other_for_a_second(pbx)
         await caller_hangs_up(pbx, "1001")
     assert_heard(pbx.phones["2001"].heard, 1000.0, start=-0.8)  # still agent 1001

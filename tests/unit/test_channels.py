@@ -28,8 +28,11 @@ from vcc.core.routing import (
     Agent,
     CallerArrived,
     OtherWorkChanged,
+    ReleaseReservation,
+    ReserveAgent,
     RingAgent,
     RouterState,
+    Tick,
 )
 from vcc.core.routing import handle as route_call
 
@@ -84,6 +87,34 @@ def test_an_agent_on_a_call_or_not_available_gets_no_chat() -> None:
     team["1002"] = replace(team["1002"], status=Status.BREAK)
     _, out = handle(Desk(), team, QUEUES, WorkArrived("c0", Channel.CHAT, "support", 1))
     assert [c for c in out if isinstance(c, OfferWork)] == [OfferWork("c0", "1003", Channel.CHAT)]
+
+
+def test_an_agent_only_reserved_for_the_next_caller_gets_a_chat_and_the_router_lets_go() -> None:
+    """The fast path keeps a free agent for each queue's next caller: that agent is
+    free for a chat, and once told, the router releases the reservation (the PBX
+    would otherwise ring her for a caller while she has the chat)."""
+    team = agents("1001")
+    calls = replace(RouterState.create(team.values(), [QUEUES["support"]]), reserve_agents=True)
+    calls, commands = route_call(calls, Tick(1))
+    assert [c.agent_id for c in commands if isinstance(c, ReserveAgent)] == ["1001"]
+    reserved = frozenset(calls.reservations.values())
+    _, out = handle(Desk(), calls.agents, QUEUES, WorkArrived("c0", Channel.CHAT, "support", 2))
+    assert not [c for c in out if isinstance(c, OfferWork)]  # not without the reservations
+    desk, out = handle(Desk(), calls.agents, QUEUES,
+                       WorkArrived("c0", Channel.CHAT, "support", 2), reserved)  # fmt: skip
+    assert OfferWork("c0", "1001", Channel.CHAT) in out
+    assert BusyElsewhere("1001", True) in out
+    calls, commands = route_call(calls, OtherWorkChanged("1001", True, 2))
+    assert [c.queue for c in commands if isinstance(c, ReleaseReservation)] == ["support"]
+    assert calls.reservations == {}
+    assert calls.agents["1001"].offer_id is None
+    calls, commands = route_call(calls, CallerArrived("call-1", "PJSIP/2001-1", "support", 3))
+    assert not [c for c in commands if isinstance(c, RingAgent | ReserveAgent)]  # it waits
+    # A real call (ringing, talking) still keeps the agent from chats.
+    ringing = replace(calls.agents["1001"], offer_id="call-offer")
+    _, out = handle(desk, {"1001": ringing}, QUEUES,
+                    WorkArrived("c1", Channel.CHAT, "support", 4), reserved)  # fmt: skip
+    assert not [c for c in out if isinstance(c, OfferWork)]
 
 
 def test_voicemail_before_chat_before_email_then_arrival() -> None:

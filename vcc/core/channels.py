@@ -9,8 +9,11 @@ as routing.OtherWorkChanged). The rules:
    an offer counts against it from the moment it is made.
 2. An agent is offered digital work only while Available, not ringing or on a call,
    serving the queue with its skills, under the channel's capacity, and not having
-   declined (or let time out) this very interaction. An offer still open when its
-   agent leaves Available goes back to wait (the desk hears of every status change).
+   declined (or let time out) this very interaction. An agent the call router only
+   keeps for a queue's next caller (a reservation, its fast path) is free here: told
+   that the agent is busy elsewhere, the router lets the reservation go. An offer
+   still open when its agent leaves Available goes back to wait (the desk hears of
+   every status change).
 3. Waiting work is served by channel priority (the admin's order), then arrival;
    among the agents who may take it, the least loaded in that channel, then the
    queue's strategy picks, as for calls.
@@ -21,7 +24,7 @@ as routing.OtherWorkChanged). The rules:
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -154,8 +157,11 @@ DeskCommand = OfferWork | WithdrawWork | BusyElsewhere | WorkRefused
 
 
 def handle(
-    desk: Desk, agents: Mapping[str, Agent], queues: Mapping[str, QueueConfig], event: DeskEvent
-) -> tuple[Desk, list[DeskCommand]]:
+    desk: Desk, agents: Mapping[str, Agent], queues: Mapping[str, QueueConfig], event: DeskEvent,
+    reserved: Collection[str] = frozenset(),
+) -> tuple[Desk, list[DeskCommand]]:  # fmt: skip
+    """Apply ``event``. ``reserved``: the call router's reservations (offer ids), which
+    leave their agents free for digital work."""
     out: list[DeskCommand] = []
     work = dict(desk.work)
     match event:
@@ -195,7 +201,7 @@ def handle(
                     work[item.id] = _back(item)
     desk = replace(desk, work=MappingProxyType(work))
     now = event.now if isinstance(event, DeskTick) else event.at
-    desk = _route(desk, agents, queues, now, out)
+    desk = _route(desk, agents, queues, now, reserved, out)
     return _tell_router(desk, out), out
 
 
@@ -208,7 +214,7 @@ def _back(item: Work) -> Work:
 
 def _route(
     desk: Desk, agents: Mapping[str, Agent], queues: Mapping[str, QueueConfig], now: float,
-    out: list[DeskCommand],
+    reserved: Collection[str], out: list[DeskCommand],
 ) -> Desk:  # fmt: skip
     waiting = sorted(
         (w for w in desk.work.values() if w.agent_id is None),
@@ -230,7 +236,8 @@ def _route(
             needed = queue.required_skills
             pools[key] = [
                 a for a in agents.values()
-                if a.status.takes_queue_offers and a.offer_id is None and item.queue in a.queues
+                if a.status.takes_queue_offers and item.queue in a.queues
+                and (a.offer_id is None or a.offer_id in reserved)
                 and qualifies(a.skills, needed)
             ]  # fmt: skip
         pool = pools[key] = [a for a in pools[key] if _held(loads, a.id, item.channel) < limit]

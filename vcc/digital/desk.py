@@ -230,8 +230,9 @@ class DeskService:
         """Apply ``event``; carry out its commands. True if the desk refused it."""
         before = self.desk.loads()
         ending = self.get(event.work_id) if isinstance(event, channels.WorkEnded) else None
+        state = self.engine.state
         self.desk, commands = channels.handle(
-            self.desk, self.engine.state.agents, self.engine.state.queues, event
+            self.desk, state.agents, state.queues, event, frozenset(state.reservations.values())
         )
         refused = False
         for command in commands:
@@ -241,7 +242,9 @@ class DeskService:
                 case channels.WithdrawWork(work_id=work_id, agent_id=agent_id):
                     self._tell(agent_id, "withdrawn", work_id)
                 case channels.BusyElsewhere(agent_id=agent_id, busy=busy):
-                    self.engine.submit(
+                    # Before anything already waiting: no caller queued meanwhile
+                    # may ring an agent who has just been offered a chat.
+                    self.engine.submit_first(
                         routing.OtherWorkChanged(agent_id, busy, self.engine.clock())
                     )
                 case channels.WorkRefused():
