@@ -50,6 +50,7 @@ async def test_a_customer_chats_from_the_widget_with_an_agent_in_the_console(
     async with console(browser, url) as agent, website(browser, url) as (shop, chat):
         await log_in(agent, "anna", PASSWORD)
         await agent.locator("#tab-chat").click()
+        annas_events = await desk.events("anna")
 
         await chat.locator("#name").fill("Carla")
         await chat.locator("#email").fill("carla@example.org")
@@ -60,9 +61,21 @@ async def test_a_customer_chats_from_the_widget_with_an_agent_in_the_console(
         # The console: the tab flashes, the customer's card pops up, the offer waits.
         await expect(agent.locator("#tab-chat")).to_have_attribute("data-ringing", "true")
         await expect(agent.locator("#screen-pop")).to_contain_text("Carla de Vries")
+        # Anna's page is reloaded while the offer waits, and Carla writes again: the
+        # page saw only the new line pushed, yet shows the whole chat once accepted.
+        await agent.reload()  # (still logged in)
+        await agent.locator("#tab-chat").click()
+        await expect(agent.locator("#chat-list button.primary")).to_be_visible()
+        await chat.locator("#message").fill("Is er iemand?")
+        await chat.locator("#message").press("Enter")
+        await expect(chat.locator("#lines")).to_contain_text("Is er iemand?")
+        await eventually(lambda: [m for m in annas_events.of("chat")
+                                  if m["message"]["text"] == "Is er iemand?"],
+                         what="the new line pushed to anna")  # fmt: skip
         await agent.locator("#chat-list button.primary").click()
         await expect(chat.locator("#status")).to_have_text("Een medewerker is er.")
         await expect(agent.locator("#chat-lines")).to_contain_text("<script>alert(1)</script>")
+        await expect(agent.locator("#chat-lines")).to_contain_text("Is er iemand?")
         assert await agent.locator("#chat-lines img, #chat-lines script").count() == 0
         assert await chat.locator("#lines img, #lines script").count() == 0
 
@@ -95,6 +108,7 @@ async def test_a_customer_chats_from_the_widget_with_an_agent_in_the_console(
         await expect(agent.locator("tr[data-agent='1001'] td.load-chat")).to_have_text("0/2")
         assert await shop.title() != "owned"
         assert re.search("owned", await agent.title()) is None
+        await annas_events.close()
 
 
 async def test_the_crm_tab_finds_a_customer_and_the_help_page_searches_the_faq(

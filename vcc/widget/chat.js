@@ -74,6 +74,7 @@ function conversation(id, token, name) {
     if (!text || !socket || socket.readyState !== WebSocket.OPEN) return;
     socket.send(JSON.stringify({ type: "message", text }));
     input.value = "";
+    lastTyping = 0; // a line sent ends the typing: the next keystroke says so at once
   }
   input.addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); post(); } });
   input.addEventListener("input", () => {

@@ -15,8 +15,13 @@ export function workOf(channel) {
     .sort((a, b) => a.arrived_at.localeCompare(b.arrived_at));
 }
 
+// Chats whose whole transcript this page has fetched; lines pushed before that (to an
+// offer, or while the page was away) are only part of it.
+const transcripts = new Set();
+
 export async function loadWork() {
   if (!state.me || !state.me.agent_id) return;
+  transcripts.clear(); // (re)connected: lines may have been missed meanwhile
   const items = await api("GET", `/agents/${encodeURIComponent(state.me.agent_id)}/work`);
   state.work = new Map(items.map((w) => [w.id, w]));
   changed("work");
@@ -200,9 +205,19 @@ export function chatView(container) {
   let typing = null;
   let input = null;
   let peer = null;
+  const opening = new Set();
   async function openChat(w) {
-    const view = await api("GET", `/chats/${w.id}`);
-    state.chatLines.set(w.id, view.messages);
+    opening.add(w.id);
+    try {
+      const view = await api("GET", `/chats/${w.id}`);
+      // Lines pushed while the transcript was on its way are kept (by id), not lost.
+      const known = new Set(view.messages.map((m) => m.id));
+      const pushed = (state.chatLines.get(w.id) || []).filter((m) => !known.has(m.id));
+      state.chatLines.set(w.id, [...view.messages, ...pushed]);
+      transcripts.add(w.id);
+    } finally {
+      opening.delete(w.id);
+    }
     shownChat = null;
     draw();
   }
@@ -213,7 +228,7 @@ export function chatView(container) {
       show(desk, section(t("tab.chat"), workList("chat")));
       return;
     }
-    if (!state.chatLines.has(w.id)) { openChat(w).catch(() => {}); }
+    if (!transcripts.has(w.id) && !opening.has(w.id)) { openChat(w).catch(() => {}); }
     if (shownChat !== w.id) {
       shownChat = w.id;
       lines = h("ol", { class: "chat-lines", id: "chat-lines", "aria-live": "polite" });
@@ -228,6 +243,7 @@ export function chatView(container) {
         if (!text) return;
         await api("POST", `/chats/${w.id}/messages`, { text });
         input.value = "";
+        lastTyping = 0; // the next keystroke says "typing" at once
       };
       input.addEventListener("keydown", (e) => {
         if (e.key === "Enter" && !e.shiftKey && !e.ctrlKey) { e.preventDefault(); act(null, send); }
