@@ -552,14 +552,15 @@ def _api_context(
             engine, sessions, local_prompts.prompts_dir, local_prompts.prompts_pbx_dir
         ),
         wfm=wfm_service(settings, sessions, notifications),
-        digital=_digital(settings, engine, sessions, hub),
+        digital=_digital(settings, tenant, engine, sessions, hub),
     )
 
 
 def _digital(
-    settings: Settings, engine: Engine, sessions: async_sessionmaker[AsyncSession], hub: EventHub
-) -> DigitalService:
-    capacity = capacity_of(settings)
+    settings: Settings, tenant: Tenant, engine: Engine,
+    sessions: async_sessionmaker[AsyncSession], hub: EventHub,
+) -> DigitalService:  # fmt: skip
+    capacity = capacity_of(settings, tenant.capacities)
     return DigitalService.create(
         engine, sessions, hub.publish, data_dir=settings.data_dir,
         recordings=engine.recorder.store.host_root if engine.recorder else None,

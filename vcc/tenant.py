@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from vcc import validate
 from vcc.core.agents import Status, StatusRules
+from vcc.core.channels import Channel
 from vcc.core.ivr import HangUp, IvrAction, IvrMenu, OpenHours, PlayAndHangUp, ToMenu, ToQueue
 from vcc.core.outbound import OutboundPolicy
 from vcc.core.queues import (
@@ -44,6 +45,8 @@ class Tenant:
     rules: StatusRules
     names: Mapping[str, str] = field(default_factory=dict)  # agent id → name, if given
     outbound: OutboundPolicy | None = None  # None: agents cannot call out
+    # Agents with their own chat/email/voicemail limits (the rest: vcc's settings).
+    capacities: Mapping[str, Mapping[Channel, int]] = field(default_factory=dict)
 
     def summary(self) -> str:
         lines = [
@@ -217,7 +220,18 @@ def _outbound(table: Any) -> OutboundPolicy:
         raise InvalidInput(f"outbound: {exc.message}", hint=exc.hint) from None
 
 
-def _agent(where: str, table: Any) -> tuple[Agent, str | None]:
+def _capacity(where: str, table: Any) -> dict[Channel, int]:
+    """An agent's own limits: ``capacity = { chat = 5, voicemail = 0 }``."""
+    r = _Reader(where, table)
+    limits = {c: r.get(c.value, int) for c in Channel}
+    r.done()
+    for channel, limit in limits.items():
+        if limit is not None and not 0 <= limit <= 50:
+            raise InvalidInput(f"{where}.{channel.value}: give 0 to 50")
+    return {c: n for c, n in limits.items() if n is not None}
+
+
+def _agent(where: str, table: Any) -> tuple[Agent, str | None, dict[Channel, int] | None]:
     r = _Reader(where, table)
     agent_id = r.get("id", str, required=True)
     r.check(lambda: validate.extension(agent_id, what="agent id (the desk phone's extension)"))
@@ -237,8 +251,11 @@ def _agent(where: str, table: Any) -> tuple[Agent, str | None]:
             hint="use one of " + ", ".join(s.value for s in Status),
         ) from None
     skills = _levels(f"{where}.skills", r.get("skills", dict, {}))
+    capacity = r.get("capacity", dict)
+    limits = None if capacity is None else _capacity(f"{where}.capacity", capacity)
     r.done()
-    return Agent(agent_id, f"PJSIP/{agent_id}", dict(queues), skills, status=status), name
+    agent = Agent(agent_id, f"PJSIP/{agent_id}", dict(queues), skills, status=status)
+    return agent, name, limits
 
 
 def _action(where: str, table: Any) -> IvrAction:
@@ -359,7 +376,7 @@ def parse_tenant(table: Mapping[str, Any]) -> Tenant:
         if isinstance(queue.exit_to, OverflowToQueue) and queue.exit_to.queue not in ids:
             raise InvalidInput(f"queue {queue.id}: exit_queue {queue.exit_to.queue!r} is unknown")
     named = [_agent(f"agents[{i}]", a) for i, a in enumerate(table.get("agents", []))]
-    agents = tuple(a for a, _ in named)
+    agents = tuple(a for a, _, _ in named)
     for agent in agents:
         for queue_id in agent.queues:
             if queue_id not in ids:
@@ -389,9 +406,10 @@ def parse_tenant(table: Mapping[str, Any]) -> Tenant:
         menus=menus,
         moh_classes=tuple(moh_classes),
     )
-    names = {a.id: name.strip() for a, name in named if name is not None}
+    names = {a.id: name.strip() for a, name, _ in named if name is not None}
+    capacities = {a.id: limits for a, _, limits in named if limits}
     outbound = _outbound(table["outbound"]) if "outbound" in table else None
-    return Tenant(spec, queues, agents, _rules(table), names, outbound)
+    return Tenant(spec, queues, agents, _rules(table), names, outbound, capacities)
 
 
 def load_tenant(path: Path) -> Tenant:

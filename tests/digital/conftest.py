@@ -2,7 +2,7 @@
 WebSockets, a real SMTP server on loopback for replies and vcc's own SMTP listener
 for inbound email, over a stand-in PBX (calls are not these tests' business: the
 real-PBX ones are in tests/pbx/test_omnichannel.py). Agents anna (1001) and bob
-(1002) serve queue support, both Available; chats at most 2 each."""
+(1002) serve queue support, both Available; chats at most 2 for anna, 3 for bob."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ from vcc.engine import Engine
 from vcc.pbx.driver import PbxDriver
 from vcc.wfm.mail import SmtpMailer
 
-CAPACITY = Capacity({Channel.CHAT: 2, Channel.EMAIL: 1, Channel.VOICEMAIL: 1})
+# Bob (1002) takes one chat more than the others: his admin set his own limit.
+CAPACITY = Capacity({Channel.CHAT: 2, Channel.EMAIL: 1, Channel.VOICEMAIL: 1},
+                    per_agent={"1002": {Channel.CHAT: 3}})  # fmt: skip
 
 
 @dataclass

@@ -106,6 +106,7 @@ async def test_a_customer_chats_from_the_widget_with_an_agent_in_the_console(
         await expect(agent.locator("#tab-chat .badge")).to_have_count(0)
         await agent.locator("#tab-status").click()
         await expect(agent.locator("tr[data-agent='1001'] td.load-chat")).to_have_text("0/2")
+        await expect(agent.locator("tr[data-agent='1002'] td.load-chat")).to_have_text("0/3")
         assert await shop.title() != "owned"
         assert re.search("owned", await agent.title()) is None
         await annas_events.close()

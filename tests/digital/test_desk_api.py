@@ -82,12 +82,17 @@ async def test_a_chat_reaches_an_agent_who_accepts_writes_and_ends_it(desk: Desk
 
 
 async def test_capacity_holds_and_a_declined_chat_goes_to_the_other_agent(desk: Desk) -> None:
-    # Four chats for two agents of capacity 2: each gets two, the least loaded first.
-    chats = [await desk.start_chat(f"vraag {n}") for n in range(5)]
-    await eventually(lambda: desk.load("1001") == 2 and desk.load("1002") == 2, what="2 each")
+    # Six chats for anna (2 at most) and bob (his own limit: 3): the least loaded
+    # first, then each up to their limit; one waits.
+    chats = [await desk.start_chat(f"vraag {n}") for n in range(6)]
+    await eventually(lambda: desk.load("1001") == 2 and desk.load("1002") == 3,
+                     what="2 for anna, 3 for bob")  # fmt: skip
     assert desk.api.digital.desk.waiting()["support"]["chat"] == 1
-    # Anna declines one of hers: it may go to no one at capacity; it waits, then goes
-    # to bob the moment he ends one.
+    status = await desk.ok("GET", "/desk", "sup")
+    assert status["capacity"] == {"chat": 2, "email": 1, "voicemail": 1}
+    assert status["agent_capacity"] == {"1002": {"chat": 3, "email": 1, "voicemail": 1}}
+    # Anna declines one of hers: it may go to no one at capacity; it waits (before the
+    # later one), then goes to bob the moment he ends one.
     mine = [i for i in desk.api.digital.desk.of("1001")]
     await desk.ok("POST", f"/work/{mine[0].id}/decline", "anna")
     bobs = desk.api.digital.desk.of("1002")
@@ -96,7 +101,7 @@ async def test_capacity_holds_and_a_declined_chat_goes_to_the_other_agent(desk: 
     await desk.ok("POST", f"/work/{bobs[0].id}/end", "bob")
     await eventually(lambda: mine[0].id in [i.id for i in desk.api.digital.desk.of("1002")],
                      what="the declined chat offered to bob")  # fmt: skip
-    assert len(chats) == 5
+    assert len(chats) == 6
 
 
 async def test_bad_chats_are_refused_and_leave_nothing(desk: Desk) -> None:

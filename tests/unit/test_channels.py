@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from types import MappingProxyType
 
+import pytest
+
 from vcc.core.agents import Status
 from vcc.core.channels import (
     BusyElsewhere,
@@ -115,6 +117,21 @@ def test_an_agent_only_reserved_for_the_next_caller_gets_a_chat_and_the_router_l
     _, out = handle(desk, {"1001": ringing}, QUEUES,
                     WorkArrived("c1", Channel.CHAT, "support", 4), reserved)  # fmt: skip
     assert not [c for c in out if isinstance(c, OfferWork)]
+
+
+def test_an_agent_with_their_own_limit_takes_that_many_the_others_the_default() -> None:
+    team = agents("1001", "1002")
+    own = {"1002": {Channel.CHAT: 3}, "1001": {Channel.EMAIL: 0}}
+    capacity = Capacity({Channel.CHAT: 1, Channel.EMAIL: 1, Channel.VOICEMAIL: 1}, per_agent=own)
+    desk, offers = Desk(capacity), []
+    for n in range(5):
+        desk, out = handle(desk, team, QUEUES, WorkArrived(f"c{n}", Channel.CHAT, "support", n))
+        offers += [c.agent_id for c in out if isinstance(c, OfferWork)]
+    assert offers == ["1001", "1002", "1002", "1002"]  # c4 waits: both at their limit
+    desk, out = handle(desk, team, QUEUES, WorkArrived("m0", Channel.EMAIL, "support", 6))
+    assert [c.agent_id for c in out if isinstance(c, OfferWork)] == ["1002"]  # anna takes none
+    with pytest.raises(ValueError, match="0 to 50"):
+        Capacity(per_agent={"1001": {Channel.CHAT: 51}})
 
 
 def test_voicemail_before_chat_before_email_then_arrival() -> None:

@@ -1,5 +1,6 @@
 """The rules omnichannel adds outside vcc.core.channels (tests/unit/test_channels.py):
-a queue's overflow into voicemail, how a tenant file and the settings say so."""
+a queue's overflow into voicemail, an agent's own limits, how a tenant file and the
+settings say so."""
 
 from __future__ import annotations
 
@@ -84,3 +85,40 @@ def test_the_desk_settings_come_from_the_config_and_the_environment(tmp_path: Pa
 def test_bad_desk_settings_say_what_is_wrong(env: dict[str, str]) -> None:
     with pytest.raises(ConfigError):
         load_settings(None, env)
+
+
+def _agent_lines(tmp_path: Path, agent_lines: str) -> Path:
+    path = tmp_path / "tenant.toml"
+    path.write_text('[[queues]]\nid = "support"\nextension = "7000"\n[[agents]]\n'
+                    f'id = "1001"\nqueues = {{ support = 0 }}\n{agent_lines}\n')  # fmt: skip
+    return path
+
+
+def test_an_agent_has_their_own_limits_and_the_others_the_settings(tmp_path: Path) -> None:
+    tenant = load_tenant(_agent_lines(tmp_path, "capacity = { chat = 5, voicemail = 0 }"))
+    assert tenant.capacities == {"1001": {Channel.CHAT: 5, Channel.VOICEMAIL: 0}}
+    capacity = capacity_of(load_settings(None, {}), tenant.capacities)
+    assert capacity.limit("1001", Channel.CHAT) == 5
+    assert capacity.limit("1001", Channel.VOICEMAIL) == 0
+    assert capacity.limit("1001", Channel.EMAIL) == 2  # the setting's default
+    assert capacity.limit("1002", Channel.CHAT) == 3
+    assert load_tenant(DEMO_TENANT).capacities == {"1002": {Channel.CHAT: 1}}
+
+
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        ("capacity = { chat = 51 }", "agents[0].capacity.chat: give 0 to 50"),
+        ("capacity = { chat = -1 }", "agents[0].capacity.chat: give 0 to 50"),
+        ("capacity = { sms = 1 }", "agents[0].capacity: unknown key(s) sms"),
+        ('capacity = { chat = "5" }', "agents[0].capacity.chat: expected int"),
+        ("capacity = { chat = true }", "agents[0].capacity.chat: expected int"),
+        ("capacity = 3", "agents[0].capacity: expected dict"),
+    ],
+)
+def test_bad_limits_for_an_agent_are_refused_saying_where(
+    tmp_path: Path, lines: str, said: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_tenant(_agent_lines(tmp_path, lines))
+    assert said in str(refused.value)

@@ -49,9 +49,12 @@ async def agent_work(request: web.Request) -> web.Response:
 
 async def desk_status(request: web.Request) -> web.Response:
     desk = digital(request).desk
+    capacity = desk.capacity
+    own = {agent: {c.value: capacity.limit(agent, c) for c in Channel}
+           for agent in capacity.per_agent}  # fmt: skip
     return web.json_response({"agents": desk.loads(), "waiting": desk.waiting(),
-                              "capacity": {c.value: n for c, n in
-                                           desk.capacity.limits.items()}})  # fmt: skip
+                              "capacity": {c.value: n for c, n in capacity.limits.items()},
+                              "agent_capacity": own})  # fmt: skip
 
 
 async def accept(request: web.Request) -> web.Response:

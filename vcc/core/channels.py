@@ -5,8 +5,9 @@ idle time) decide who is offered a digital interaction, and what an agent holds 
 decides whether the call router may offer them a call (``busy_elsewhere``, fed back
 as routing.OtherWorkChanged). The rules:
 
-1. Each channel has a per-agent capacity (e.g. up to 3 chats, 2 emails, 1 voicemail);
-   an offer counts against it from the moment it is made.
+1. Each channel has a per-agent capacity (e.g. up to 3 chats, 2 emails, 1 voicemail),
+   which an admin may set otherwise for one agent; an offer counts against it from
+   the moment it is made.
 2. An agent is offered digital work only while Available, not ringing or on a call,
    serving the queue with its skills, under the channel's capacity, and not having
    declined (or let time out) this very interaction. An agent the call router only
@@ -48,12 +49,25 @@ class Capacity:
     calls_with_other_work: bool = False
     order: tuple[Channel, ...] = (Channel.VOICEMAIL, Channel.CHAT, Channel.EMAIL)
     offer_timeout: float = 30.0  # an offer not accepted in time goes to someone else
+    # Agents whose admin set their own limits (a senior takes more chats, a trainee
+    # none): agent id → channel → limit; the other channels keep ``limits``.
+    per_agent: Mapping[str, Mapping[Channel, int]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def __post_init__(self) -> None:
-        if any(n < 0 or n > 50 for n in self.limits.values()):
+        every = [*self.limits.values(), *(n for o in self.per_agent.values() for n in o.values())]
+        if any(n < 0 or n > 50 for n in every):
             raise ValueError("a channel's capacity is 0 to 50")
         if set(self.order) != set(Channel):
             raise ValueError("the channel order names every channel once")
+
+    def limit(self, agent_id: str, channel: Channel) -> int:
+        """How many of ``channel`` the agent may hold at once."""
+        own = self.per_agent.get(agent_id)
+        if own is not None and channel in own:
+            return own[channel]
+        return self.limits.get(channel, 0)
 
 
 @dataclass(frozen=True)
@@ -230,7 +244,6 @@ def _route(
     pools: dict[tuple[str, Channel], list[Agent]] = {}
     for item in waiting:
         queue = queues[item.queue]
-        limit = desk.capacity.limits.get(item.channel, 0)
         key = (item.queue, item.channel)
         if key not in pools:
             needed = queue.required_skills
@@ -240,7 +253,10 @@ def _route(
                 and (a.offer_id is None or a.offer_id in reserved)
                 and qualifies(a.skills, needed)
             ]  # fmt: skip
-        pool = pools[key] = [a for a in pools[key] if _held(loads, a.id, item.channel) < limit]
+        pool = pools[key] = [
+            a for a in pools[key]
+            if _held(loads, a.id, item.channel) < desk.capacity.limit(a.id, item.channel)
+        ]  # fmt: skip
         candidates = [
             Candidate(a.id, a.idle_since, a.calls_answered,
                       skill_score(a.skills, queue.required_skills))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -81,11 +82,15 @@ class DigitalService:
             await listener.close()
 
 
-def capacity_of(settings: Settings) -> Capacity:
-    """The desk's rules from vcc's settings (checked there)."""
+def capacity_of(
+    settings: Settings, per_agent: Mapping[str, Mapping[Channel, int]] | None = None
+) -> Capacity:
+    """The desk's rules from vcc's settings (checked there), and the agents' own
+    limits from the tenant file (checked there)."""
     return Capacity(
         {Channel.CHAT: settings.chat_capacity, Channel.EMAIL: settings.email_capacity,
          Channel.VOICEMAIL: settings.voicemail_capacity},
         calls_with_other_work=settings.calls_with_other_work,
         order=tuple(Channel(c) for c in settings.channel_order),
+        per_agent=MappingProxyType(dict(per_agent or {})),
     )  # fmt: skip

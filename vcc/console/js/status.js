@@ -72,7 +72,7 @@ function agentTable() {
       h("td", {}, a.reason || ""),
       h("td", { class: "num" }, a.seconds_in_status === null ? "–" : timer(statusStartedAt(a))),
       ["chat", "email", "voicemail"].map((c) => h("td", { class: `num load-${c}` },
-        `${(state.loads[a.id] || {})[c] || 0}/${state.capacity[c] ?? "–"}`))))));
+        `${(state.loads[a.id] || {})[c] || 0}/${(state.agentCapacity[a.id] || state.capacity)[c] ?? "–"}`))))));
 }
 
 function favouriteList() {

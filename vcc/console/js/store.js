@@ -17,7 +17,8 @@ export const state = {
   typing: new Map(), // chat id → when the customer last typed (browser ms)
   left: new Set(), // chats whose customer closed the window
   loads: {}, // agent id → {chat, email, voicemail}: what each holds
-  capacity: {},
+  capacity: {}, // channel → how many an agent may hold
+  agentCapacity: {}, // agent id → channel → their own limit, where the admin set one
   agentChat: [], // the lines with the agent chosen in the Chat tab
 };
 
@@ -67,7 +68,7 @@ export async function loadAll() {
   queues.forEach(putQueue);
   state.codes = codes;
   const desk = await api("GET", "/desk").catch(() => null);
-  if (desk) { state.loads = desk.agents; state.capacity = desk.capacity; }
+  if (desk) { state.loads = desk.agents; state.capacity = desk.capacity; state.agentCapacity = desk.agent_capacity || {}; }
   state.favourites = favourites;
   state.recents = recents;
   await loadUnread();
