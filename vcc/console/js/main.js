@@ -82,10 +82,14 @@ function onEvent(message) {
 }
 
 // -- the page ------------------------------------------------------------------------
-// The shell (control panel, tabs, menu) is rebuilt on every change; the page below it
-// only when the user moves, and otherwise told what changed (its forms keep their input).
+// Each part of the shell (control panel, menu, notice, tabs) is rebuilt when what it
+// shows changes; the page below only when the user moves, and otherwise told what
+// changed (its forms keep their input). Not rebuilding for others' changes (a busy
+// center sends several a second) keeps a click on a tab or the menu from falling
+// between a mousedown on one button and a mouseup on its replacement: no click at all.
 let current = null; // {update(what)} of the page shown
 let shownBreak = null;
+let shownShell = {}; // what each part of the shell shows, as a key
 
 function render() {
   const agent = myAgent();
@@ -96,6 +100,7 @@ function render() {
     h("div", { id: "shell-notice" }),
     h("div", { role: "tablist", id: "shell-tabs", class: "tabs", "aria-label": t("tabs.label") }),
     h("main", { id: "page", role: "tabpanel", tabindex: "-1" }));
+  shownShell = {};
   renderShell();
   const content = document.getElementById("page");
   content.setAttribute("aria-labelledby", `tab-${page}`);
@@ -141,29 +146,47 @@ function renderShell() {
     isSupervisor() && ["planning-admin", t("menu.planning_admin")],
     ["help", t("menu.help")],
   ].filter(Boolean);
-  show(document.getElementById("shell-top"),
-    h("span", { class: "brand" }, "vcc"),
-    state.me.agent_id ? controlPanel(agent) : h("span", {}),
-    h("div", { class: "me" },
-      h("span", { class: state.connected ? "live on" : "live off" }, t(state.connected ? "live.on" : "live.off")),
-      h("span", {}, state.me.username),
-      languageSwitch(),
-      // An agent logs out with the control panel's Afmelden; others here.
-      state.me.agent_id ? "" : h("button", { class: "link", id: "logout", onclick: logout }, t("logout"))));
-  show(document.getElementById("shell-menu"),
-    menu.map(([id, label]) => h("button", {
-      class: "link", id: `menu-${id}`, disabled: onBreak, "aria-current": page === id ? "page" : null,
-      onclick: () => go(id),
-    }, label)));
-  show(document.getElementById("shell-notice"),
-    onBreak ? h("p", { class: "notice", role: "status" }, t("break.locked")) : "");
-  show(document.getElementById("shell-tabs"),
-    tabs.map(([id, label, badge]) => h("button", {
-      role: "tab", id: `tab-${id}`, "aria-selected": String(page === id), "aria-controls": "page",
-      class: "tab", disabled: onBreak,
-      "data-ringing": String((id === "phone" && ringing(agent)) || workOf(id).some((w) => !w.accepted)),
-      onclick: () => go(id),
-    }, label, badge ? h("span", { class: "badge", "aria-label": t(id === "notifications" ? "notifications.unread" : "work.count", { n: badge }) }, String(badge)) : "")));
+  const tabRinging = (id) => (id === "phone" && ringing(agent)) || workOf(id).some((w) => !w.accepted);
+  const tabState = tabs.map(([id, label, badge]) => [id, label, badge, tabRinging(id)]);
+  if (shellPartChanged("shell-top", [state.connected, state.me.username, agent && [agent.status, agent.reason,
+    agent.requested, agent.seconds_in_status === null, Math.round(statusStartedAt(agent) / 1000)]])) {
+    show(document.getElementById("shell-top"),
+      h("span", { class: "brand" }, "vcc"),
+      state.me.agent_id ? controlPanel(agent) : h("span", {}),
+      h("div", { class: "me" },
+        h("span", { class: state.connected ? "live on" : "live off" }, t(state.connected ? "live.on" : "live.off")),
+        h("span", {}, state.me.username),
+        languageSwitch(),
+        // An agent logs out with the control panel's Afmelden; others here.
+        state.me.agent_id ? "" : h("button", { class: "link", id: "logout", onclick: logout }, t("logout"))));
+  }
+  if (shellPartChanged("shell-menu", [page, onBreak, menu])) {
+    show(document.getElementById("shell-menu"),
+      menu.map(([id, label]) => h("button", {
+        class: "link", id: `menu-${id}`, disabled: onBreak, "aria-current": page === id ? "page" : null,
+        onclick: () => go(id),
+      }, label)));
+  }
+  if (shellPartChanged("shell-notice", [onBreak])) {
+    show(document.getElementById("shell-notice"),
+      onBreak ? h("p", { class: "notice", role: "status" }, t("break.locked")) : "");
+  }
+  if (shellPartChanged("shell-tabs", [page, onBreak, tabState])) {
+    show(document.getElementById("shell-tabs"),
+      tabState.map(([id, label, badge, isRinging]) => h("button", {
+        role: "tab", id: `tab-${id}`, "aria-selected": String(page === id), "aria-controls": "page",
+        class: "tab", disabled: onBreak, "data-ringing": String(isRinging),
+        onclick: () => go(id),
+      }, label, badge ? h("span", { class: "badge", "aria-label": t(id === "notifications" ? "notifications.unread" : "work.count", { n: badge }) }, String(badge)) : "")));
+  }
+}
+
+/** Does the shell's part ``id`` show something else now? (It remembers the answer.) */
+function shellPartChanged(id, shows) {
+  const key = JSON.stringify(shows);
+  if (shownShell[id] === key) return false;
+  shownShell[id] = key;
+  return true;
 }
 
 function ringing(agent) {
