@@ -44,15 +44,22 @@ async def test_agent_rings_exactly_once_when_ami_is_cut_mid_originate(
         await eventually(lambda: engine.steps and engine.state.offers, what="offer kept")
         assert proxy.cuts_done == 1
         # Before: Asterisk never saw the first Originate, so it was sent once more.
-        # After: Asterisk had it; the retry found the channel by its ChannelId and held back.
-        assert proxy.originates_forwarded == 1
+        # After: Asterisk had it; the retry found the channel by its ChannelId and held
+        # back, or (seen once on a loaded CI machine) no such channel came within the
+        # grace, so it was sent again. Either way the promise is one ring and one agent
+        # channel, checked below: a first channel made late would ring the agent twice.
+        if cut is Cut.BEFORE_ORIGINATE:
+            assert proxy.originates_forwarded == 1
+        else:
+            assert proxy.originates_forwarded in (1, 2)
         await agent.answer()
         await pbx.monitor.wait_for(ChannelEnteredBridge, uniqueid=enqueued.uniqueid)
         await caller.wait_for("CALL_RTPESTAB")
         await hear_each_other_for_a_second(pbx)
         await end_call(pbx, engine, "1001")
 
-    assert agent.count("CALL_INCOMING") == 1
+    assert agent.count("CALL_INCOMING") == 1  # (this phone answers by hand: it says so)
+    assert agent.calls_in() == 1
     assert len(agent_channels(pbx, "1001")) == 1
     assert_heard(caller.heard, 1000.0, start=-0.8)
     assert_heard(agent.heard, 440.0, start=-0.8)
